@@ -1,0 +1,113 @@
+/**
+ * What a benchmark suite is. Suites are plain objects registered in `suites/index.ts`; the same suite
+ * runs in a Chrome page (`bench.html`) and in Node on Dawn (`--runtime node`), so a suite may use only
+ * the `BenchContext` it is given, never the DOM or Node APIs.
+ */
+import type { GpuContext } from '../gpu/device';
+
+/** How a sample was timed. GPU timestamps measure kernel time only; wall-clock includes submit and sync. */
+export type TimingMethod = 'gpu-timestamp' | 'wall-clock' | 'cpu';
+
+export interface BenchSample {
+  /** Duration of one timed repetition in milliseconds. */
+  ms: number;
+  method: TimingMethod;
+}
+
+export interface BenchCase {
+  /** Unique within its suite; derived from the parameters so it cannot lie (e.g. `matmul f32 256x256x256`). */
+  name: string;
+  params: Record<string, number | string | boolean>;
+  /** Work done by one repetition, from which the runner derives GFLOP/s and GB/s. */
+  work?: { flops?: number; bytes?: number };
+  /** Runs one repetition and reports how long it took. */
+  run(): Promise<BenchSample>;
+  /** Releases what the case allocated. */
+  dispose?(): void;
+}
+
+export interface BenchContext {
+  /** Null for suites that need no GPU (e.g. the scheduler's CPU-time suite). */
+  gpu: GpuContext | null;
+  /** Smaller shapes, for the CI smoke run. */
+  smoke: boolean;
+  log(message: string): void;
+}
+
+export interface BenchSuite {
+  name: string;
+  description: string;
+  needsGpu: boolean;
+  cases(ctx: BenchContext): Promise<BenchCase[]>;
+}
+
+export interface CaseResult {
+  suite: string;
+  name: string;
+  params: BenchCase['params'];
+  method: TimingMethod;
+  samples: number[];
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  gflops?: number;
+  gbps?: number;
+}
+
+export interface RunOptions {
+  warmup: number;
+  repetitions: number;
+  smoke: boolean;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+function median(sorted: number[]): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Runs every case of the given suites: `warmup` untimed repetitions, then `repetitions` timed ones. */
+export async function runSuites(
+  suites: BenchSuite[],
+  ctx: Omit<BenchContext, 'smoke'>,
+  opts: RunOptions,
+): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  const context: BenchContext = { ...ctx, smoke: opts.smoke };
+  const planned: Array<{ suite: BenchSuite; cases: BenchCase[] }> = [];
+  for (const suite of suites) {
+    if (suite.needsGpu && !ctx.gpu) throw new Error(`Suite "${suite.name}" needs a GPU device and none was acquired.`);
+    planned.push({ suite, cases: await suite.cases(context) });
+  }
+  const total = planned.reduce((n, p) => n + p.cases.length, 0);
+  let done = 0;
+  for (const { suite, cases } of planned) {
+    for (const c of cases) {
+      opts.onProgress?.(done, total, `${suite.name}: ${c.name}`);
+      for (let i = 0; i < opts.warmup; i++) await c.run();
+      const samples: BenchSample[] = [];
+      for (let i = 0; i < opts.repetitions; i++) samples.push(await c.run());
+      c.dispose?.();
+      const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+      const med = median(ms);
+      const r: CaseResult = {
+        suite: suite.name,
+        name: c.name,
+        params: c.params,
+        method: samples[0]?.method ?? 'wall-clock',
+        samples: samples.map((s) => s.ms),
+        median_ms: med,
+        min_ms: ms[0] ?? NaN,
+        max_ms: ms[ms.length - 1] ?? NaN,
+      };
+      if (c.work?.flops) r.gflops = c.work.flops / (med * 1e6);
+      if (c.work?.bytes) r.gbps = c.work.bytes / (med * 1e6);
+      results.push(r);
+      done++;
+    }
+  }
+  opts.onProgress?.(done, total, 'done');
+  return results;
+}

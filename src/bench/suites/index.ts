@@ -1,0 +1,7 @@
+/** Every benchmark suite, by name. A later issue's suite registers itself here with one line. */
+import type { BenchSuite } from '../suite';
+import { trivialSuite } from './trivial';
+
+export const suites: Record<string, BenchSuite> = {
+  [trivialSuite.name]: trivialSuite,
+};

@@ -1,0 +1,49 @@
+import { defineConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+import { wgslPlugin } from './vite.config';
+import { chromeLaunch } from './src/bench/chrome.mjs';
+
+/**
+ * Two projects: `unit` runs plain TypeScript in Node; `gpu` runs in headless Chromium with real WebGPU
+ * (SwiftShader on machines without a GPU). Browser discovery is skipped when only `unit` is asked for.
+ */
+const wantsGpu = !process.argv.includes('unit');
+const chrome = wantsGpu ? chromeLaunch() : undefined;
+
+export default defineConfig({
+  plugins: [wgslPlugin()],
+  test: {
+    projects: [
+      {
+        plugins: [wgslPlugin()],
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        plugins: [wgslPlugin()],
+        test: {
+          name: 'gpu',
+          include: ['test/gpu/**/*.test.ts'],
+          setupFiles: ['test/gpu/setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // The adapter is software on CI machines; one file at a time keeps its timings and memory sane.
+          fileParallelism: false,
+          provide: { chrome: chrome ? { adapter: chrome.adapter, version: chrome.version } : null },
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: chrome ? { executablePath: chrome.executablePath, args: chrome.args } : {},
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
