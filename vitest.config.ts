@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import { wgslPlugin } from './vite.config';
+import { wgslPlugin } from './vite.config.ts';
 import { chromeLaunch } from './src/bench/chrome.mjs';
 
 /**

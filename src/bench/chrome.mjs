@@ -1,3 +1,4 @@
+// @ts-check
 // Browser discovery and launch flags, shared by the GPU tests (vitest browser mode), the e2e tests
 // (Playwright) and the benchmark CLI, so all three run the same Chrome with the same WebGPU adapter.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -106,7 +107,8 @@ export function chromeArgs(adapter) {
   const args = [...QUIET_FLAGS];
   if (isRoot()) args.push('--no-sandbox');
   if (process.env['WEBGPU_FLAGS'] === 'off') return args;
-  args.push('--enable-unsafe-webgpu');
+  // developer features: unquantized timestamp queries and adapter descriptions.
+  args.push('--enable-unsafe-webgpu', '--enable-webgpu-developer-features');
   if (adapter === 'swiftshader') {
     args.push('--use-webgpu-adapter=swiftshader');
   } else if (process.platform === 'linux') {

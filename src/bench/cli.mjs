@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// `npm run bench -- [options]`: runs the benchmark suites in Chrome (default) or in Node on Dawn,
+// prints a table and writes versioned JSON. See README.md, "Benchmarks".
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chooseAdapter, chromeArgs, chromeVersion, findChrome } from './chrome.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const SCHEMA_VERSION = 1;
+
+const USAGE = `Usage: npm run bench -- [options]
+  --suite NAMES        comma-separated suites, or "all" (default: all)
+  --runtime R          browser (Chrome through Playwright, default) | node (Dawn, the "webgpu" package)
+  --adapter A          auto (default) | hardware | swiftshader
+  --out FILE           write JSON results here (default: bench/out/<runtime>-<adapter>.json)
+  --chrome PATH        Chrome/Chromium executable (default: $CHROME_PATH, then the usual places)
+  --warmup N           untimed repetitions per case (default 2)
+  --reps N             timed repetitions per case, at least 5 (default 7)
+  --smoke              one tiny case per suite (what CI runs)
+  --list               list the suites and exit
+  -h, --help           this text`;
+
+/** Parses and checks the CLI's arguments; throws an Error whose message is meant for the user. */
+export function parseBenchArgs(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        suite: { type: 'string', default: 'all' },
+        runtime: { type: 'string', default: 'browser' },
+        adapter: { type: 'string', default: process.env['WEBGPU_ADAPTER'] ?? 'auto' },
+        out: { type: 'string' },
+        chrome: { type: 'string' },
+        warmup: { type: 'string', default: '2' },
+        reps: { type: 'string', default: '7' },
+        smoke: { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new Error(`${e.message}\n\n${USAGE}`);
+  }
+  if (!['browser', 'node'].includes(values.runtime)) throw new Error(`--runtime must be browser or node, not "${values.runtime}".`);
+  if (!['auto', 'hardware', 'swiftshader'].includes(values.adapter)) {
+    throw new Error(`--adapter must be auto, hardware or swiftshader, not "${values.adapter}".`);
+  }
+  const warmup = Number(values.warmup);
+  const reps = Number(values.reps);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a whole number >= 0, not "${values.warmup}".`);
+  if (!Number.isInteger(reps) || reps < 5) throw new Error(`--reps must be a whole number >= 5 (medians of fewer runs mislead), not "${values.reps}".`);
+  if (values.chrome && !existsSync(values.chrome)) throw new Error(`--chrome ${values.chrome}: no such file.`);
+  const suites = values.suite === 'all' ? 'all' : values.suite.split(',').map((s) => s.trim()).filter(Boolean);
+  if (suites !== 'all' && suites.length === 0) throw new Error('--suite needs at least one name.');
+  return { ...values, suites, warmup, reps };
+}
+
+function gitCommit() {
+  try {
+    const sha = execSync('git rev-parse HEAD', { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execSync('git status --porcelain', { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${sha}-dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function fmt(n, digits = 3) {
+  if (n === undefined || !Number.isFinite(n)) return '';
+  return n >= 100 ? n.toFixed(1) : n.toPrecision(digits);
+}
+
+export function formatTable(results) {
+  const rows = [['suite', 'case', 'median ms', 'min ms', 'max ms', 'GFLOP/s', 'GB/s', 'timing']];
+  for (const r of results) {
+    rows.push([r.suite, r.name, fmt(r.median_ms), fmt(r.min_ms), fmt(r.max_ms), fmt(r.gflops), fmt(r.gbps), r.method]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => String(row[c]).length)));
+  return rows.map((row, i) => {
+    const line = row.map((cell, c) => (c >= 2 && c <= 6 ? String(cell).padStart(widths[c]) : String(cell).padEnd(widths[c]))).join('  ');
+    return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+const progress = (msg) => process.stderr.write(`${msg}\n`);
+
+async function runInBrowser(opts, runOpts) {
+  const { chromium } = await import('playwright');
+  const { createServer } = await import('vite');
+  if (opts.chrome) process.env['CHROME_PATH'] = opts.chrome;
+  const executablePath = findChrome({ log: progress });
+  const adapter = chooseAdapter(opts.adapter);
+  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+  await server.listen();
+  const url = `${server.resolvedUrls.local[0]}bench.html`;
+  const browser = await chromium.launch({ executablePath, args: chromeArgs(adapter), headless: true });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.exposeFunction('benchLog', (m) => progress(`  ${m}`));
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, { timeout: 120_000 });
+    const names = runOpts.suites === 'all' ? await page.evaluate(() => window.benchSuites()) : runOpts.suites;
+    const result = await page.evaluate((o) => window.runBench(o), { ...runOpts, suites: names });
+    if (errors.length) throw new Error(`benchmark page errors: ${errors.join('; ')}`);
+    return { ...result, browser: `${browser.version()} (${chromeVersion(executablePath)})`, requestedAdapter: adapter, backend: 'chrome' };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+async function runInNode(opts, runOpts) {
+  const { nodeGpu } = await import('./node-gpu.mjs');
+  const { createServer } = await import('vite');
+  // Vite's SSR loader runs the TypeScript suites in Node with the same plugins (WGSL as strings) as the page.
+  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { middlewareMode: true, hmr: false } });
+  try {
+    const host = await server.ssrLoadModule('/src/bench/host.ts');
+    const names = runOpts.suites === 'all' ? host.suiteNames() : runOpts.suites;
+    const g = await nodeGpu(opts.adapter);
+    progress(`  Dawn backend: ${g.backend} (${g.featureLevel})`);
+    const result = await host.runOnHost(g.gpu, { ...runOpts, suites: names, acquire: { featureLevel: g.featureLevel } }, (m) => progress(`  ${m}`), (d, t, l) => progress(`  [${d}/${t}] ${l}`));
+    return { ...result, browser: null, requestedAdapter: g.adapter, backend: `dawn-${g.backend}` };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Dawn needs libvulkan.so.1; where the system lacks it, Chromium's bundled copy works. It must be on LD_LIBRARY_PATH at process start. */
+function needsVulkanLoaderReexec() {
+  if (process.platform !== 'linux' || process.env['SP_BENCH_CHILD']) return false;
+  const system = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
+  return !system.some(existsSync) && existsSync('/usr/lib/chromium/libvulkan.so.1');
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${e.message}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (opts.runtime === 'node' && needsVulkanLoaderReexec()) {
+    const env = { ...process.env, SP_BENCH_CHILD: '1', LD_LIBRARY_PATH: ['/usr/lib/chromium', process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':') };
+    const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env });
+    process.exit(r.status ?? 1);
+  }
+  const runOpts = { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke };
+  const started = Date.now();
+  progress(`bench: runtime ${opts.runtime}, adapter ${opts.adapter}, suites ${opts.suites === 'all' ? 'all' : opts.suites.join(',')}${opts.smoke ? ' (smoke)' : ''}`);
+  const run = opts.runtime === 'node' ? await runInNode(opts, runOpts) : await runInBrowser(opts, runOpts);
+  if (opts.list) {
+    console.log(run.results.map((r) => r.suite).join('\n'));
+    return;
+  }
+  if (opts.adapter === 'hardware' && run.adapter?.isSoftware) {
+    console.error(`bench: --adapter hardware, but the browser gave a software adapter (${run.adapterLine}); refusing to report its numbers as GPU numbers.`);
+    process.exit(3);
+  }
+  const report = {
+    schema: SCHEMA_VERSION,
+    date: new Date().toISOString(),
+    git_commit: gitCommit(),
+    runtime: opts.runtime,
+    backend: run.backend,
+    adapter: run.adapter,
+    adapter_line: run.adapterLine,
+    features: run.features,
+    timing_method: run.timing,
+    browser: run.browser,
+    os: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpu: `${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}`,
+    node: process.version,
+    config: { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke, adapter_requested: opts.adapter },
+    wall_s: (Date.now() - started) / 1000,
+    results: run.results,
+  };
+  const out = resolve(opts.out ?? `bench/out/${opts.runtime}-${run.adapter?.isSoftware ? 'software' : 'gpu'}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`adapter: ${run.adapterLine}${run.browser ? `; browser ${run.browser}` : `; ${run.backend}`}`);
+  console.log(formatTable(run.results));
+  console.log(`\nwrote ${out} (${report.wall_s.toFixed(1)} s)`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`bench: ${e?.stack ?? e}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Runs suites on a given `GPU` object: the one entry shared by the Chrome benchmark page and the
+ * Node/Dawn runtime, so both measure the same code.
+ */
+import { acquireGpu, adapterLine, type AcquireOptions, type GpuContext } from '../gpu';
+import { runSuites, type CaseResult } from './suite';
+import { suites } from './suites';
+
+export interface HostRunOptions {
+  suites: string[];
+  warmup: number;
+  repetitions: number;
+  smoke: boolean;
+  acquire?: AcquireOptions;
+}
+
+export interface HostRunResult {
+  adapter: GpuContext['info'] | null;
+  adapterLine: string;
+  features: string[];
+  timing: string;
+  results: CaseResult[];
+}
+
+export function suiteNames(): string[] {
+  return Object.keys(suites);
+}
+
+export async function runOnHost(
+  gpuObject: GPU | undefined,
+  opts: HostRunOptions,
+  log: (msg: string) => void,
+  progress: (done: number, total: number, label: string) => void,
+): Promise<HostRunResult> {
+  const chosen = opts.suites.map((name) => {
+    const s = suites[name];
+    if (!s) throw new Error(`Unknown suite "${name}". Known: ${suiteNames().join(', ')}.`);
+    return s;
+  });
+  const needsGpu = chosen.some((s) => s.needsGpu);
+  const gpu = needsGpu ? await acquireGpu(gpuObject, opts.acquire) : null;
+  const line = gpu ? adapterLine(gpu.info) : 'none (CPU-only suites)';
+  log(`adapter: ${line}`);
+  const results = await runSuites(chosen, { gpu, log }, { warmup: opts.warmup, repetitions: opts.repetitions, smoke: opts.smoke, onProgress: progress });
+  const out: HostRunResult = {
+    adapter: gpu?.info ?? null,
+    adapterLine: line,
+    features: gpu ? [...gpu.features].sort() : [],
+    timing: gpu ? (gpu.hasTimestamps ? 'gpu-timestamp' : 'wall-clock') : 'cpu',
+    results,
+  };
+  gpu?.device.destroy();
+  return out;
+}
