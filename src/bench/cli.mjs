@@ -119,18 +119,22 @@ async function runInBrowser(opts, runOpts) {
 
 async function runInNode(opts, runOpts) {
   const { nodeGpu } = await import('./node-gpu.mjs');
-  const { createServer } = await import('vite');
-  // Vite's SSR loader runs the TypeScript suites in Node with the same plugins (WGSL as strings) as the page.
-  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { middlewareMode: true, hmr: false } });
+  // Vite's SSR loader runs the TypeScript suites in Node with the same plugins (WGSL as strings) as the
+  // page. On a GPU server without node_modules, SP_BENCH_HOST_BUNDLE names a prebuilt bundle
+  // (`npm run bench:bundle`) instead.
+  const bundle = process.env['SP_BENCH_HOST_BUNDLE'];
+  const server = bundle
+    ? undefined
+    : await (await import('vite')).createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { middlewareMode: true, hmr: false } });
   try {
-    const host = await server.ssrLoadModule('/src/bench/host.ts');
+    const host = bundle ? await import(resolve(bundle)) : await server.ssrLoadModule('/src/bench/host.ts');
     const names = runOpts.suites === 'all' ? host.suiteNames() : runOpts.suites;
     const g = await nodeGpu(opts.adapter);
     progress(`  Dawn backend: ${g.backend} (${g.featureLevel})`);
     const result = await host.runOnHost(g.gpu, { ...runOpts, suites: names, acquire: { featureLevel: g.featureLevel } }, (m) => progress(`  ${m}`), (d, t, l) => progress(`  [${d}/${t}] ${l}`));
     return { ...result, browser: null, requestedAdapter: g.adapter, backend: `dawn-${g.backend}` };
   } finally {
-    await server.close();
+    await server?.close();
   }
 }
 

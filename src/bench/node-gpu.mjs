@@ -22,14 +22,17 @@ export async function nodeGpu(requested) {
   }
   let webgpu;
   try {
-    webgpu = await import('webgpu');
+    // SP_WEBGPU_MODULE points at a copied package on machines without node_modules (see README, real GPUs).
+    webgpu = await import(process.env['SP_WEBGPU_MODULE'] ?? 'webgpu');
   } catch (e) {
     throw new Error(`The "webgpu" package (Dawn for Node) could not be loaded: ${/** @type {Error} */ (e).message}`);
   }
   Object.assign(globalThis, webgpu.globals);
   /** @type {Array<[string, string[], 'core' | 'compatibility']>} */
-  const attempts = [['vulkan', [], 'core']];
-  if (adapter === 'hardware') attempts.push(['opengles', ['backend=opengles'], 'compatibility']);
+  // Dawn rounds timestamps to 2^16 ns by default (a browser fingerprinting guard); benchmarks need them raw.
+  const common = ['disable-dawn-features=timestamp_quantization'];
+  const attempts = [['vulkan', common, 'core']];
+  if (adapter === 'hardware') attempts.push(['opengles', ['backend=opengles', ...common], 'compatibility']);
   const failures = [];
   for (const [backend, flags, featureLevel] of attempts) {
     try {
