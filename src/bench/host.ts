@@ -3,7 +3,7 @@
  * Node/Dawn runtime, so both measure the same code.
  */
 import { acquireGpu, adapterLine, type AcquireOptions, type GpuContext } from '../gpu';
-import { runSuites, type CaseResult } from './suite';
+import { runSuites, type BenchSuite, type CaseResult } from './suite';
 import { suites } from './suites';
 
 export interface HostRunOptions {
@@ -26,17 +26,25 @@ export function suiteNames(): string[] {
   return Object.keys(suites);
 }
 
+/**
+ * Suites by name; a name also selects its family (`kernels` runs `kernels.matmul`, `kernels.attention`, ...).
+ * Unknown names are an error listing the known ones.
+ */
+export function selectSuites(names: string[]): BenchSuite[] {
+  return names.flatMap((name) => {
+    const found = Object.values(suites).filter((s) => s.name === name || s.name.startsWith(`${name}.`));
+    if (!found.length) throw new Error(`Unknown suite "${name}". Known: ${suiteNames().join(', ')}.`);
+    return found;
+  });
+}
+
 export async function runOnHost(
   gpuObject: GPU | undefined,
   opts: HostRunOptions,
   log: (msg: string) => void,
   progress: (done: number, total: number, label: string) => void,
 ): Promise<HostRunResult> {
-  const chosen = opts.suites.map((name) => {
-    const s = suites[name];
-    if (!s) throw new Error(`Unknown suite "${name}". Known: ${suiteNames().join(', ')}.`);
-    return s;
-  });
+  const chosen = selectSuites(opts.suites);
   const needsGpu = chosen.some((s) => s.needsGpu);
   const gpu = needsGpu ? await acquireGpu(gpuObject, opts.acquire) : null;
   const line = gpu ? adapterLine(gpu.info) : 'none (CPU-only suites)';
