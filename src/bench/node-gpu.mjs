@@ -28,9 +28,9 @@ export async function nodeGpu(requested) {
     throw new Error(`The "webgpu" package (Dawn for Node) could not be loaded: ${/** @type {Error} */ (e).message}`);
   }
   Object.assign(globalThis, webgpu.globals);
-  /** @type {Array<[string, string[], 'core' | 'compatibility']>} */
   // Dawn rounds timestamps to 2^16 ns by default (a browser fingerprinting guard); benchmarks need them raw.
   const common = ['disable-dawn-features=timestamp_quantization'];
+  /** @type {Array<[string, string[], 'core' | 'compatibility']>} */
   const attempts = [['vulkan', common, 'core']];
   if (adapter === 'hardware') attempts.push(['opengles', ['backend=opengles', ...common], 'compatibility']);
   const failures = [];
