@@ -1,0 +1,857 @@
+/**
+ * The step scheduler (vLLM v1 style): one `schedule()` per engine step returns a typed SchedulerOutput;
+ * `update()` takes the sampled tokens back. There are no prefill and decode phases: every request has
+ * `numComputedTokens` catching up with its token count, and a step gives tokens to
+ *   1. the running requests of the step's session, in admission order (decode-first), preempting victims
+ *      when pages run out, then
+ *   2. if nothing was preempted in (1), waiting requests in queue-policy order (chunked prefill up to the
+ *      token budget and `longPrefillTokenThreshold`); admission stops at the first request that does not fit.
+ * The sharing policy picks the step's session (and tenants); the queue policy orders the waiting queue; the
+ * victim policy picks whom to preempt. Every decision is recorded in the step's `StepRecord`.
+ *
+ * Invariants (see `checkInvariants`):
+ * - every request is in exactly one place: a session's `running` (state running), a session's `waiting`
+ *   (state waiting or preempted), or the finished map (state finished, holding no pages);
+ * - a page's ref count equals the number of block-table entries and fork reservations naming it;
+ * - under `partition`, every page a request holds lies in its tenant's region.
+ */
+import {
+  ContiguousAllocator,
+  EMPTY_COMPUTED,
+  HostSwapSpace,
+  KVCacheManager,
+  ServingError,
+  type Allocation,
+  type AllocationAsk,
+  type ComputedPages,
+  type KVCacheAllocator,
+  type PagePool,
+} from '../kv/index';
+import { resolveConfig, type ResolvedSchedulerConfig, type SchedulerConfig, type SessionConfig } from './config';
+import { addToTenantMetrics, computeRequestMetrics, emptyTenantMetrics, type TenantMetrics } from './metrics';
+import type { BlockReason, Decision, PreemptReason, ScheduledRequest, SchedulerOutput, StepRecord } from './output';
+import { createQueuePolicy, type QueueContext, type QueuePolicy } from './queue_policy';
+import { Request, type FinishReason, type RequestSpec } from './request';
+import { createSharingPolicy, type SharingPolicy, type SharingTenant, type SharingView, type VictimMode } from './sharing_policy';
+import { createVictimPolicy, type VictimContext, type VictimPolicy } from './victim_policy';
+
+interface Session {
+  readonly id: string;
+  readonly alloc: KVCacheAllocator;
+  readonly maxModelLen: number;
+  readonly weight: number;
+  /** Admission order. */
+  readonly running: Request[];
+  /** Queue-policy order after each step's sort. */
+  readonly waiting: Request[];
+  /** Unfinished requests per tenant (waiting + running). */
+  readonly numWork: Map<string, number>;
+}
+
+interface TenantState {
+  readonly cfg: SharingTenant & { isolateCache: boolean };
+  readonly index: number;
+}
+
+interface StepContext {
+  readonly step: number;
+  readonly now: number;
+  budget: number;
+  readonly rows: ScheduledRequest[];
+  /** Requests scheduled or admitted this step: not preemptable, not scheduled twice. */
+  readonly touched: Set<Request>;
+  readonly copies: { src: number; dst: number }[];
+  readonly swapOut: { page: number; hostSlot: number }[];
+  readonly swapIn: { page: number; hostSlot: number }[];
+  readonly preempted: string[];
+  readonly decisions: Decision[];
+  preemptedWhileRunning: boolean;
+  readonly tokensByTenant: Map<string, number>;
+  numPrefill: number;
+  numDecode: number;
+  allowed: (tenant: string) => boolean;
+}
+
+type AllocResult = Allocation | 'self' | { blocked: 'pages' | 'quota'; detail: string };
+
+export interface UpdateResult {
+  /** Requests that finished in this update (stop token or length). */
+  finished: Request[];
+  numNewTokens: number;
+}
+
+export interface SchedulerStats {
+  numSteps: number;
+  numIdleSteps: number;
+  numPreemptions: number;
+  numRecomputePreemptions: number;
+  numSwapPreemptions: number;
+  numSwapFallbacks: number;
+  numGangRequeues: number;
+  numRejected: number;
+  numFinished: number;
+  numCancelled: number;
+}
+
+export class Scheduler {
+  readonly pool: PagePool;
+  readonly config: ResolvedSchedulerConfig;
+  readonly queuePolicy: QueuePolicy;
+  readonly victimPolicy: VictimPolicy;
+  readonly sharing: SharingPolicy;
+  readonly swapSpace: HostSwapSpace;
+  readonly stats: SchedulerStats = {
+    numSteps: 0,
+    numIdleSteps: 0,
+    numPreemptions: 0,
+    numRecomputePreemptions: 0,
+    numSwapPreemptions: 0,
+    numSwapFallbacks: 0,
+    numGangRequeues: 0,
+    numRejected: 0,
+    numFinished: 0,
+    numCancelled: 0,
+  };
+
+  private readonly sessions = new Map<string, Session>();
+  private readonly sessionIds: string[] = [];
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly tenantList: TenantState[] = [];
+  private readonly requests = new Map<string, Request>();
+  private readonly finished = new Map<string, Request>();
+  private readonly tenantMetrics = new Map<string, TenantMetrics>();
+  private readonly gangWait = new Map<string, number>();
+  private readonly gangInfo = new Map<string, { size: number; model: string; numSubmitted: number }>();
+  private pendingFinishedIds: string[] = [];
+  private pendingDecisions: Decision[] = [];
+  private stepIndex = 0;
+  private backSeq = 0;
+  private frontSeq = 0;
+  private admitSeq = 0;
+  private readonly view: SharingView;
+  private readonly victimCtx: VictimContext;
+
+  constructor(pool: PagePool, config: SchedulerConfig) {
+    this.pool = pool;
+    this.config = resolveConfig(config, pool.pageBytes, pool.numUsablePages);
+    const c = this.config;
+    this.queuePolicy = createQueuePolicy(c.queuePolicy);
+    this.victimPolicy = createVictimPolicy(c.victimPolicy);
+    this.sharing = createSharingPolicy(c.sharingPolicy, { timeSliceMode: c.timeSliceMode, fairShareDecay: c.fairShareDecay });
+    this.swapSpace = new HostSwapSpace(c.numHostSwapPages);
+    c.tenants.forEach((t, index) => {
+      const st: TenantState = { cfg: t, index };
+      this.tenants.set(t.id, st);
+      this.tenantList.push(st);
+      this.tenantMetrics.set(t.id, emptyTenantMetrics(t.id));
+    });
+    const regions = this.sharing.regions(this.tenantList.map((t) => t.cfg));
+    if (regions) pool.setRegions(regions);
+    const self = this;
+    this.view = {
+      get step() {
+        return self.stepIndex;
+      },
+      numUsablePages: pool.numUsablePages,
+      sessionIds: this.sessionIds,
+      sessionWeight: (id) => this.sessions.get(id)?.weight ?? 1,
+      tenants: this.tenantList.map((t) => t.cfg),
+      tenantUsage: (t) => pool.tenantUsage(t),
+      hasWork: (sid, tenant) => {
+        const s = this.sessions.get(sid);
+        if (!s) return false;
+        return tenant === null ? s.running.length + s.waiting.length > 0 : (s.numWork.get(tenant) ?? 0) > 0;
+      },
+    };
+    this.victimCtx = {
+      tenantOverShare: (t) => {
+        const q = this.tenants.get(t)?.cfg.quotaPages ?? 0;
+        return (pool.tenantUsage(t) - q) / Math.max(q, 1);
+      },
+    };
+    for (const s of c.sessions) this.createSession(s);
+  }
+
+  /** Loads another model into the shared pool (not allowed under `partition` once requests exist). */
+  addSession(config: SessionConfig): void {
+    const resolved = resolveConfig({ ...this.config, hooks: this.config.hooks, sessions: [config], tenants: this.config.tenants }, this.pool.pageBytes, this.pool.numUsablePages);
+    if (this.sessions.has(config.id)) throw new ServingError('invalid-config', `Session "${config.id}" is already loaded.`);
+    this.createSession(resolved.sessions[0]!);
+  }
+
+  private createSession(s: ResolvedSchedulerConfig['sessions'][number]): void {
+    const c = this.config;
+    const alloc: KVCacheAllocator =
+      c.allocator === 'contiguous'
+        ? new ContiguousAllocator(this.pool, { modelId: s.id, tokensPerPage: s.tokensPerPage, maxModelLen: s.maxModelLen, swapSpace: this.swapSpace })
+        : new KVCacheManager(this.pool, {
+            modelId: s.id,
+            tokensPerPage: s.tokensPerPage,
+            maxModelLen: s.maxModelLen,
+            enablePrefixCaching: c.enablePrefixCaching,
+            swapSpace: this.swapSpace,
+          });
+    this.sessions.set(s.id, { id: s.id, alloc, maxModelLen: s.maxModelLen, weight: s.weight, running: [], waiting: [], numWork: new Map() });
+    this.sessionIds.push(s.id);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /**
+   * Submits a request. Invalid requests (unknown model or tenant, empty or too long prompt, impossible
+   * sizes) come back finished with state `rejected` and a reason; nothing else is affected. Throws only
+   * for a missing or duplicate request id.
+   */
+  addRequest(spec: RequestSpec): Request {
+    if (typeof spec.requestId !== 'string' || spec.requestId === '') throw new ServingError('invalid-request', 'A request needs a non-empty requestId.');
+    if (this.requests.has(spec.requestId) || this.finished.has(spec.requestId)) {
+      throw new ServingError('invalid-request', `Request id "${spec.requestId}" was already submitted.`);
+    }
+    const now = this.config.clock();
+    const req = new Request({ ...spec, promptTokenIds: Array.isArray(spec.promptTokenIds) ? spec.promptTokenIds : [] }, spec.arrivalTime ?? now);
+    const reason = this.validate(spec);
+    if (reason !== null) {
+      this.pendingDecisions.push({ kind: 'rejected', requestId: req.requestId, tenant: req.tenant, reason });
+      this.finalize(req, 'rejected', reason, now);
+      return req;
+    }
+    const tenant = this.tenants.get(spec.tenant)!;
+    req.region = this.sharing.regionOf(tenant.index);
+    req.cacheSalt = this.sharing.isolatesCache() || tenant.cfg.isolateCache ? tenant.cfg.id : null;
+    req.queueSeq = ++this.backSeq;
+    if (req.gang) {
+      const g = this.gangInfo.get(req.gang.id);
+      if (g) g.numSubmitted++;
+      else this.gangInfo.set(req.gang.id, { size: req.gang.size, model: req.model, numSubmitted: 1 });
+    }
+    const s = this.sessions.get(req.model)!;
+    s.waiting.push(req);
+    this.addWork(s, req.tenant, 1);
+    this.requests.set(req.requestId, req);
+    return req;
+  }
+
+  /** Cancels a request (and the samples forked from it). Returns false if it was unknown or already finished. */
+  abortRequest(requestId: string, detail = 'cancelled by client'): boolean {
+    const req = this.requests.get(requestId);
+    if (!req) return false;
+    for (const r of [...this.requests.values()]) if (r.parentId === requestId) this.finish(r, 'cancelled', detail, this.config.clock());
+    this.finish(req, 'cancelled', detail, this.config.clock());
+    return true;
+  }
+
+  getRequest(requestId: string): Request | undefined {
+    return this.requests.get(requestId) ?? this.finished.get(requestId);
+  }
+
+  /** Finished requests since the last call (and forgets them). */
+  drainFinished(): Request[] {
+    const out = [...this.finished.values()];
+    this.finished.clear();
+    return out;
+  }
+
+  get numUnfinishedRequests(): number {
+    return this.requests.size;
+  }
+
+  hasUnfinishedRequests(): boolean {
+    return this.requests.size > 0;
+  }
+
+  running(sessionId: string): readonly Request[] {
+    return this.sessions.get(sessionId)?.running ?? [];
+  }
+
+  waiting(sessionId: string): readonly Request[] {
+    return this.sessions.get(sessionId)?.waiting ?? [];
+  }
+
+  allocator(sessionId: string): KVCacheAllocator {
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new ServingError('unknown-model', `Unknown session "${sessionId}"; loaded: ${this.sessionIds.join(', ')}.`);
+    return s.alloc;
+  }
+
+  metricsByTenant(): TenantMetrics[] {
+    return [...this.tenantMetrics.values()];
+  }
+
+  private validate(spec: RequestSpec): string | null {
+    const s = this.sessions.get(spec.model);
+    if (!s) return `unknown model "${String(spec.model)}"; loaded: ${this.sessionIds.join(', ')}`;
+    const t = this.tenants.get(spec.tenant);
+    if (!t) return `unknown tenant "${String(spec.tenant)}"; known: ${this.tenantList.map((x) => x.cfg.id).join(', ')}`;
+    const p = spec.promptTokenIds;
+    if (!Array.isArray(p) || p.length === 0) return 'empty prompt';
+    if (p.some((x) => !Number.isInteger(x) || x < 0)) return 'prompt token ids must be non-negative integers';
+    if (p.length >= s.maxModelLen) return `prompt of ${p.length} tokens leaves no room for output: max_model_len of "${s.id}" is ${s.maxModelLen}`;
+    if (!Number.isInteger(spec.maxTokens) || spec.maxTokens < 1) return `maxTokens must be a positive integer, got ${String(spec.maxTokens)}`;
+    const n = spec.n ?? 1;
+    if (!Number.isInteger(n) || n < 1) return `n must be a positive integer, got ${String(n)}`;
+    if (spec.priority !== undefined && !Number.isFinite(spec.priority)) return `priority must be a finite number`;
+    if (spec.gang) {
+      const { id, size } = spec.gang;
+      if (!Number.isInteger(size) || size < 1) return `gang "${id}" size must be a positive integer, got ${String(size)}`;
+      if (n > 1) return 'a gang member must have n = 1 (n > 1 is its own gang)';
+      const g = this.gangInfo.get(id);
+      if (g && (g.size !== size || g.model !== spec.model)) return `gang "${id}" was declared with size ${g.size} on model "${g.model}"`;
+      if (g && g.numSubmitted >= g.size) return `gang "${id}" already has its ${g.size} members`;
+    }
+    const tpp = s.alloc.tokensPerPage;
+    const maxLen = Math.min(p.length + spec.maxTokens, s.maxModelLen);
+    const need =
+      s.alloc.kind === 'contiguous' ? n * Math.ceil(s.maxModelLen / tpp) : Math.ceil(maxLen / tpp) + (n - 1);
+    const limit = this.sharing.maxPagesPerRequest(t.cfg, this.view);
+    if (need > limit) return `needs up to ${need} pages (${maxLen} tokens x n=${n}); tenant "${t.cfg.id}" can hold at most ${limit} under ${this.sharing.name}`;
+    return null;
+  }
+
+  // ---------------------------------------------------------------- schedule
+
+  /** Decides one step. See the class docs for the order of work. */
+  schedule(): SchedulerOutput {
+    const now = this.config.clock();
+    const step = ++this.stepIndex;
+    this.stats.numSteps++;
+    const decisions = this.pendingDecisions;
+    this.pendingDecisions = [];
+    const ctx: StepContext = {
+      step,
+      now,
+      budget: this.config.maxNumBatchedTokens,
+      rows: [],
+      touched: new Set(),
+      copies: [],
+      swapOut: [],
+      swapIn: [],
+      preempted: [],
+      decisions,
+      preemptedWhileRunning: false,
+      tokensByTenant: new Map(),
+      numPrefill: 0,
+      numDecode: 0,
+      allowed: () => true,
+    };
+    for (const s of this.sessions.values()) {
+      const c = s.alloc.drainCopies();
+      if (c.length > 0) ctx.copies.push(...c);
+    }
+    const grant = this.sharing.grantStep(this.view);
+    const session = grant.sessionId !== null ? this.sessions.get(grant.sessionId)! : null;
+    if (session) {
+      if (grant.tenants) {
+        const allowed = new Set(grant.tenants);
+        ctx.allowed = (t) => allowed.has(t);
+      }
+      this.scheduleRunning(session, ctx);
+      if (!ctx.preemptedWhileRunning) this.scheduleWaiting(session, ctx);
+      this.sharing.onStepScheduled(ctx.tokensByTenant, this.view);
+    }
+    if (ctx.rows.length === 0) this.stats.numIdleSteps++;
+    if (this.sharing.name === 'fair-share') this.recordBorrowing(ctx);
+    const record = this.buildRecord(ctx, grant.sessionId, grant.tenants, grant.reason);
+    const finishedIds = this.pendingFinishedIds;
+    this.pendingFinishedIds = [];
+    return {
+      step,
+      sessionId: grant.sessionId,
+      tokensPerPage: session ? session.alloc.tokensPerPage : 0,
+      scheduled: ctx.rows,
+      numScheduledTokens: this.config.maxNumBatchedTokens - ctx.budget,
+      pagesToCopy: ctx.copies,
+      swapOut: ctx.swapOut,
+      swapIn: ctx.swapIn,
+      preempted: ctx.preempted,
+      finishedIds,
+      record,
+    };
+  }
+
+  /** Decode-first: every running request of the step's session gets its next tokens, preempting if needed. */
+  private scheduleRunning(session: Session, ctx: StepContext): void {
+    const chunked = this.config.enableChunkedPrefill;
+    for (const req of session.running.slice()) {
+      if (ctx.budget <= 0) break;
+      if (req.state !== 'running' || ctx.touched.has(req) || !ctx.allowed(req.tenant)) continue;
+      const remaining = req.numTokens - req.numComputedTokens;
+      if (remaining <= 0) continue;
+      const numNew = this.clampTokens(remaining, ctx.budget);
+      if (!chunked && numNew < remaining) continue;
+      const res = this.allocateOrPreempt(session, req, numNew, EMPTY_COMPUTED, 0, 'running', ctx);
+      if (res === 'self') continue;
+      if ('blocked' in res) {
+        ctx.decisions.push({ kind: 'blocked', requestId: req.requestId, tenant: req.tenant, reason: res.blocked, detail: res.detail });
+        continue;
+      }
+      this.scheduleRow(req, numNew, res, ctx);
+    }
+  }
+
+  /** Admission from the waiting queue in policy order; stops at the first request that does not fit. */
+  private scheduleWaiting(session: Session, ctx: StepContext): void {
+    const waiting = session.waiting;
+    if (waiting.length === 0) return;
+    this.queuePolicy.order(waiting, this.queueContext(session));
+    const seenGangs = new Set<string>();
+    for (const req of waiting.slice()) {
+      if (req.state !== 'waiting' && req.state !== 'preempted') continue;
+      if (!ctx.allowed(req.tenant) || req.notBeforeStep > ctx.step) continue;
+      const gangKey = this.gangKey(req);
+      if (gangKey !== null) {
+        if (seenGangs.has(gangKey)) continue;
+        seenGangs.add(gangKey);
+        if (this.tryAdmitGang(session, req, gangKey, ctx) === 'blocked') break;
+        continue;
+      }
+      if (ctx.budget <= 0) {
+        this.block(ctx, req, 'budget', `token budget ${this.config.maxNumBatchedTokens} used up`);
+        break;
+      }
+      if (session.running.length >= this.config.maxNumSeqs) {
+        this.block(ctx, req, 'max-seqs', `${session.running.length} running = max_num_seqs ${this.config.maxNumSeqs}`);
+        break;
+      }
+      if (!this.tryAdmit(session, req, ctx)) break;
+    }
+  }
+
+  private tryAdmit(session: Session, req: Request, ctx: StepContext): boolean {
+    const alloc = session.alloc;
+    const swapped = alloc.isSwapped(req.requestId);
+    const computed = req.numComputedTokens === 0 && !swapped ? alloc.getComputedPages(req) : EMPTY_COMPUTED;
+    const remaining = req.numTokens - req.numComputedTokens - computed.numComputedTokens;
+    if (!this.config.enableChunkedPrefill && remaining > ctx.budget) {
+      this.block(ctx, req, 'budget', `needs ${remaining} tokens, ${ctx.budget} left of the budget (chunked prefill off)`);
+      return false;
+    }
+    const numNew = this.clampTokens(remaining, ctx.budget);
+    const res = this.allocateOrPreempt(session, req, numNew, computed, 0, 'admission', ctx);
+    if (res === 'self') return false;
+    if ('blocked' in res) {
+      this.block(ctx, req, res.blocked, res.detail);
+      return false;
+    }
+    this.admit(session, req, computed, swapped, numNew, ctx);
+    this.scheduleRow(req, numNew, res, ctx);
+    return true;
+  }
+
+  /** n > 1 before its fork, or a tagged gang's first admission: all members or none. */
+  private tryAdmitGang(session: Session, first: Request, key: string, ctx: StepContext): 'admitted' | 'blocked' | 'skip' {
+    const members = key.startsWith('g:') ? session.waiting.filter((r) => r.gang?.id === first.gang!.id && this.gangKey(r) === key) : [first];
+    const gangId = first.gang ? first.gang.id : first.requestId;
+    if (first.gang && members.length < first.gang.size) {
+      this.block(ctx, first, 'gang-incomplete', `gang "${gangId}": ${members.length} of ${first.gang.size} members have arrived`);
+      return 'skip';
+    }
+    if (members.some((m) => !ctx.allowed(m.tenant) || m.notBeforeStep > ctx.step)) return 'skip';
+    const alloc = session.alloc;
+    const asks = members.map((m) => this.gangAsk(alloc, m));
+    let blocked: BlockReason | null = null;
+    let detail = '';
+    if (session.running.length + members.length > this.config.maxNumSeqs) {
+      blocked = 'gang-max-seqs';
+      detail = `${members.length} members + ${session.running.length} running > max_num_seqs ${this.config.maxNumSeqs}`;
+    } else {
+      const byTenant = new Map<string, number>();
+      for (const a of asks) byTenant.set(a.req.owner.tenant, (byTenant.get(a.req.owner.tenant) ?? 0) + alloc.numPagesNeeded(a));
+      for (const [t, need] of byTenant) {
+        const limit = this.sharing.pageLimit(this.tenants.get(t)!.cfg, this.view);
+        if (this.pool.tenantUsage(t) + need > limit) {
+          blocked = 'gang-quota';
+          detail = `tenant "${t}" holds ${this.pool.tenantUsage(t)} pages, the gang needs ${need} more, limit ${limit}`;
+        }
+      }
+      if (!blocked && !alloc.canAllocateAll(asks)) {
+        blocked = 'gang-pages';
+        const need = asks.reduce((n, a) => n + alloc.numPagesNeeded(a), 0);
+        detail = `gang "${gangId}" needs ${need} pages for all ${asks.length} member(s) at once; ${this.pool.numFreePages(first.region)} free`;
+      }
+    }
+    if (blocked) return this.gangBlocked(members, key, gangId, blocked, detail, ctx);
+    this.gangWait.delete(key);
+    for (const m of members) {
+      const swapped = alloc.isSwapped(m.requestId);
+      // Recomputed per member: an earlier member's fresh pages may have evicted this one's cached hits.
+      const computed = m.numComputedTokens === 0 && !swapped ? alloc.getComputedPages(m) : EMPTY_COMPUTED;
+      const remaining = m.numTokens - m.numComputedTokens - computed.numComputedTokens;
+      const numNew = ctx.budget > 0 ? this.clampTokens(remaining, ctx.budget) : 0;
+      const a = alloc.allocateSlots(m, m.numComputedTokens, numNew, computed, remaining - numNew);
+      if (!a || !alloc.reserveForks(m, m.pendingForks)) throw new ServingError('pool-exhausted', `gang "${gangId}": allocation failed after the fit check (bug).`);
+      if (m.gang) m.gangAdmitted = true;
+      this.admit(session, m, computed, swapped, numNew, ctx);
+      if (numNew > 0) this.scheduleRow(m, numNew, a, ctx);
+    }
+    if (first.gang) ctx.decisions.push({ kind: 'gang-admitted', gangId, requestIds: members.map((m) => m.requestId) });
+    return 'admitted';
+  }
+
+  private gangAsk(alloc: KVCacheAllocator, m: Request): AllocationAsk {
+    const swapped = alloc.isSwapped(m.requestId);
+    const computed = m.numComputedTokens === 0 && !swapped ? alloc.getComputedPages(m) : EMPTY_COMPUTED;
+    const remaining = m.numTokens - m.numComputedTokens - computed.numComputedTokens;
+    return { req: m, numComputedTokens: m.numComputedTokens, numNewTokens: 0, computed, numLookaheadTokens: remaining, numForks: m.pendingForks };
+  }
+
+  /** A blocked gang stops admission, until it has waited `gangTimeoutSteps`; then it is requeued. */
+  private gangBlocked(members: Request[], key: string, gangId: string, reason: BlockReason, detail: string, ctx: StepContext): 'blocked' | 'skip' {
+    const since = this.gangWait.get(key) ?? ctx.step;
+    this.gangWait.set(key, since);
+    const waited = ctx.step - since;
+    if (waited >= this.config.gangTimeoutSteps) {
+      this.gangWait.delete(key);
+      const until = ctx.step + this.config.gangBackoffSteps;
+      for (const m of members) {
+        m.queueSeq = ++this.backSeq;
+        m.notBeforeStep = until + 1;
+      }
+      this.stats.numGangRequeues++;
+      ctx.decisions.push({ kind: 'gang-requeued', gangId, requestIds: members.map((m) => m.requestId), reason, numWaitedSteps: waited, backoffUntilStep: until });
+      return 'skip';
+    }
+    this.block(ctx, members[0]!, reason, `${detail} (waited ${waited} of ${this.config.gangTimeoutSteps} steps)`);
+    return 'blocked';
+  }
+
+  private gangKey(req: Request): string | null {
+    if (req.gang && !req.gangAdmitted) return `g:${req.gang.id}`;
+    if (req.pendingForks > 0) return `n:${req.requestId}`;
+    return null;
+  }
+
+  /**
+   * Allocates pages for `numNew` tokens; when that fails, preempts victims chosen by the sharing and victim
+   * policies until it fits, the requester itself is preempted ('self'), or no victim is allowed (blocked).
+   */
+  private allocateOrPreempt(session: Session, req: Request, numNew: number, computed: ComputedPages, lookahead: number, mode: VictimMode, ctx: StepContext): AllocResult {
+    const alloc = session.alloc;
+    const tenant = this.tenants.get(req.tenant)!.cfg;
+    for (;;) {
+      const need = alloc.numPagesNeeded({ req, numComputedTokens: req.numComputedTokens, numNewTokens: numNew, computed, numLookaheadTokens: lookahead });
+      const usage = this.pool.tenantUsage(req.tenant);
+      const limit = this.sharing.pageLimit(tenant, this.view);
+      let blocked: 'pages' | 'quota';
+      let detail: string;
+      if (need > 0 && usage + need > limit) {
+        blocked = 'quota';
+        detail = `tenant "${req.tenant}" holds ${usage} pages, needs ${need} more, limit ${limit}`;
+      } else {
+        const a = alloc.allocateSlots(req, req.numComputedTokens, numNew, computed, lookahead);
+        if (a) return a;
+        blocked = 'pages';
+        detail = `needs ${need} pages, ${this.pool.numFreePages(req.region)} free in region ${req.region}`;
+      }
+      const f = this.sharing.victimCandidates(req, blocked, this.victimCandidates(req, mode, ctx), mode, this.view);
+      if (f.victims.length === 0) return { blocked, detail };
+      const victim = this.victimPolicy.pick(f.victims, this.victimCtx);
+      this.preempt(victim, f.reason, req, ctx, mode);
+      if (victim === req) return 'self';
+    }
+  }
+
+  private victimCandidates(req: Request, mode: VictimMode, ctx: StepContext): Request[] {
+    const out: Request[] = [];
+    for (const s of this.sessions.values()) {
+      for (const r of s.running) if (!ctx.touched.has(r) && (mode === 'running' || r !== req)) out.push(r);
+    }
+    return out;
+  }
+
+  private preempt(victim: Request, reason: PreemptReason, forReq: Request, ctx: StepContext, mode: VictimMode): void {
+    const s = this.sessions.get(victim.model)!;
+    const i = s.running.indexOf(victim);
+    if (i >= 0) s.running.splice(i, 1);
+    const numPages = s.alloc.blockTable(victim.requestId).length + s.alloc.reservedPages(victim.requestId).length;
+    let how: 'recompute' | 'swap' = this.config.preemptionMode;
+    let fellBack = false;
+    if (how === 'swap') {
+      const pairs = s.alloc.swapOut(victim, victim.numComputedTokens);
+      if (pairs) {
+        for (const p of pairs) ctx.swapOut.push(p);
+      } else {
+        how = 'recompute';
+        fellBack = true;
+        this.stats.numSwapFallbacks++;
+      }
+    }
+    if (how === 'recompute') {
+      s.alloc.free(victim);
+      victim.numComputedTokens = 0;
+      this.stats.numRecomputePreemptions++;
+    } else {
+      victim.numSwapPreemptions++;
+      this.stats.numSwapPreemptions++;
+    }
+    victim.state = 'preempted';
+    victim.numPreemptions++;
+    victim.queueSeq = --this.frontSeq;
+    s.waiting.push(victim);
+    this.stats.numPreemptions++;
+    this.tenantMetrics.get(victim.tenant)!.numPreemptions++;
+    if (mode === 'running') ctx.preemptedWhileRunning = true;
+    ctx.preempted.push(victim.requestId);
+    ctx.decisions.push({
+      kind: 'preempted',
+      requestId: victim.requestId,
+      tenant: victim.tenant,
+      session: s.id,
+      mode: how,
+      reason,
+      forRequestId: forReq.requestId,
+      numPagesFreed: numPages,
+      swapFellBack: fellBack,
+    });
+    if (reason === 'reclaim') ctx.decisions.push({ kind: 'reclaimed', fromTenant: victim.tenant, forTenant: forReq.tenant, numPages });
+    this.config.hooks.onPreempted?.(victim, how, reason);
+  }
+
+  private admit(session: Session, req: Request, computed: ComputedPages, swappedIn: boolean, numNew: number, ctx: StepContext): void {
+    const i = session.waiting.indexOf(req);
+    if (i >= 0) session.waiting.splice(i, 1);
+    session.running.push(req);
+    req.state = 'running';
+    req.admitSeq = ++this.admitSeq;
+    ctx.touched.add(req);
+    if (!swappedIn && req.numComputedTokens === 0) session.alloc.recordPrefixQuery(req.numTokens, computed.numComputedTokens);
+    req.numComputedTokens += computed.numComputedTokens;
+    req.numPrefixHitTokens += computed.numComputedTokens;
+    if (req.firstScheduledTime === null) req.firstScheduledTime = ctx.now;
+    ctx.decisions.push({ kind: 'admitted', requestId: req.requestId, tenant: req.tenant, numTokens: numNew, numPrefixHitTokens: computed.numComputedTokens, swappedIn });
+  }
+
+  private scheduleRow(req: Request, numNew: number, a: Allocation, ctx: StepContext): void {
+    const positionStart = req.numComputedTokens;
+    const isDecode = numNew === 1 && positionStart === req.numTokens - 1 && req.numOutputTokens > 0;
+    req.numComputedTokens += numNew;
+    const numSamples = req.numComputedTokens >= req.numTokens ? 1 + req.pendingForks : 0;
+    const alloc = this.sessions.get(req.model)!.alloc;
+    ctx.rows.push({
+      requestId: req.requestId,
+      tenant: req.tenant,
+      numTokens: numNew,
+      positionStart,
+      isPrefill: !isDecode,
+      allTokenIds: req.allTokenIds,
+      blockTable: alloc.blockTable(req.requestId),
+      newPageIds: a.newPages,
+      numSamples,
+      sampling: req.sampling,
+    });
+    ctx.touched.add(req);
+    ctx.budget -= numNew;
+    if (isDecode) ctx.numDecode += numNew;
+    else ctx.numPrefill += numNew;
+    ctx.tokensByTenant.set(req.tenant, (ctx.tokensByTenant.get(req.tenant) ?? 0) + numNew);
+    for (let i = 0; i < a.copies.length; i++) ctx.copies.push(a.copies[i]!);
+    for (let i = 0; i < a.swapIn.length; i++) ctx.swapIn.push(a.swapIn[i]!);
+    if (req.firstScheduledTime === null) req.firstScheduledTime = ctx.now;
+  }
+
+  private clampTokens(remaining: number, budget: number): number {
+    let n = remaining;
+    const t = this.config.longPrefillTokenThreshold;
+    if (t > 0 && n > t) n = t;
+    return Math.min(n, budget);
+  }
+
+  private block(ctx: StepContext, req: Request, reason: BlockReason, detail: string): void {
+    ctx.decisions.push({ kind: 'blocked', requestId: req.requestId, tenant: req.tenant, reason, detail });
+  }
+
+  private queueContext(session: Session): QueueContext {
+    return {
+      numCachedPrefixTokens: (r) => (r.numComputedTokens === 0 && !session.alloc.isSwapped(r.requestId) ? session.alloc.getComputedPages(r).numComputedTokens : 0),
+    };
+  }
+
+  private recordBorrowing(ctx: StepContext): void {
+    for (const t of this.tenantList) {
+      const used = this.pool.tenantUsage(t.cfg.id);
+      if (used > t.cfg.quotaPages) ctx.decisions.push({ kind: 'borrowing', tenant: t.cfg.id, numBorrowedPages: used - t.cfg.quotaPages, quotaPages: t.cfg.quotaPages });
+    }
+  }
+
+  private buildRecord(ctx: StepContext, sessionId: string | null, tenants: readonly string[] | null, reason: string): StepRecord {
+    let numRunning = 0;
+    let numWaiting = 0;
+    for (const s of this.sessions.values()) {
+      numRunning += s.running.length;
+      numWaiting += s.waiting.length;
+    }
+    const tenantPages: Record<string, number> = {};
+    for (const t of this.tenantList) tenantPages[t.cfg.id] = this.pool.tenantUsage(t.cfg.id);
+    return {
+      step: ctx.step,
+      time: ctx.now,
+      sessionId,
+      tenantFilter: tenants,
+      grantReason: reason,
+      numScheduledTokens: this.config.maxNumBatchedTokens - ctx.budget,
+      numPrefillTokens: ctx.numPrefill,
+      numDecodeTokens: ctx.numDecode,
+      numBudgetLeft: ctx.budget,
+      numRunning,
+      numWaiting,
+      decisions: ctx.decisions,
+      pool: this.pool.usageSnapshot(),
+      tenantPages,
+    };
+  }
+
+  // ---------------------------------------------------------------- update
+
+  /**
+   * Takes the sampled tokens of a step back: `sampled.get(requestId)` holds `numSamples` tokens for every
+   * row with numSamples > 0. Appends them, forks n > 1 requests at their first sample, and finishes requests
+   * that sampled a stop token or reached maxTokens / max_model_len. Rows of requests aborted or preempted
+   * since the step was scheduled are ignored. Throws (changing nothing) when a row's tokens are missing.
+   */
+  update(output: SchedulerOutput, sampled: ReadonlyMap<string, readonly number[]>): UpdateResult {
+    for (const row of output.scheduled) {
+      if (row.numSamples === 0) continue;
+      const req = this.requests.get(row.requestId);
+      if (!req || req.state !== 'running') continue;
+      const toks = sampled.get(row.requestId);
+      if (!toks || toks.length < row.numSamples) {
+        throw new ServingError('invalid-update', `update(step ${output.step}): request ${row.requestId} needs ${row.numSamples} sampled token(s), got ${toks ? toks.length : 'none'}.`);
+      }
+    }
+    const now = this.config.clock();
+    const finished: Request[] = [];
+    let numNewTokens = 0;
+    for (const row of output.scheduled) {
+      if (row.numSamples === 0) continue;
+      const req = this.requests.get(row.requestId);
+      if (!req || req.state !== 'running') continue;
+      const toks = sampled.get(row.requestId)!;
+      if (row.numSamples > 1 && req.pendingForks > 0) numNewTokens += this.fork(req, toks, now, finished);
+      this.appendToken(req, toks[0]!, now, finished);
+      numNewTokens++;
+    }
+    return { finished, numNewTokens };
+  }
+
+  private fork(parent: Request, toks: readonly number[], now: number, finished: Request[]): number {
+    const s = this.sessions.get(parent.model)!;
+    const childIds: string[] = [];
+    let at = s.running.indexOf(parent) + 1;
+    for (let k = 1; k < parent.n; k++) {
+      const spec: RequestSpec = {
+        requestId: `${parent.requestId}#${k}`,
+        tenant: parent.tenant,
+        model: parent.model,
+        promptTokenIds: parent.allTokenIds.slice(0, parent.numPromptTokens),
+        maxTokens: parent.maxTokens,
+        sampling: { ...parent.sampling, seed: (parent.sampling.seed ?? 0) + k },
+        priority: parent.priority,
+        ...(parent.slo ? { slo: parent.slo } : {}),
+      };
+      const child = new Request(spec, parent.arrivalTime, { id: parent.requestId, index: k });
+      child.region = parent.region;
+      child.cacheSalt = parent.cacheSalt;
+      child.numComputedTokens = parent.numComputedTokens;
+      child.state = 'running';
+      child.admitSeq = ++this.admitSeq;
+      child.firstScheduledTime = parent.firstScheduledTime;
+      child.numPrefixHitTokens = 0;
+      s.alloc.fork(parent, child, parent.numComputedTokens);
+      s.running.splice(at++, 0, child);
+      this.addWork(s, child.tenant, 1);
+      this.requests.set(child.requestId, child);
+      childIds.push(child.requestId);
+      this.appendToken(child, toks[k]!, now, finished);
+    }
+    parent.forked = true;
+    this.pendingDecisions.push({ kind: 'forked', requestId: parent.requestId, childIds });
+    return parent.n - 1;
+  }
+
+  private appendToken(req: Request, tok: number, now: number, finished: Request[]): void {
+    req.allTokenIds.push(tok);
+    req.tokenTimes.push(now);
+    if (req.firstTokenTime === null) req.firstTokenTime = now;
+    this.config.hooks.onToken?.(req, tok, now);
+    const maxLen = this.sessions.get(req.model)!.maxModelLen;
+    if (req.sampling.stopTokenIds?.includes(tok)) {
+      this.finish(req, 'stop', `stop token ${tok}`, now);
+      finished.push(req);
+    } else if (req.numOutputTokens >= req.maxTokens || req.numTokens >= maxLen) {
+      this.finish(req, 'length', req.numOutputTokens >= req.maxTokens ? `maxTokens ${req.maxTokens}` : `max_model_len ${maxLen}`, now);
+      finished.push(req);
+    }
+  }
+
+  private finish(req: Request, reason: FinishReason, detail: string, now: number): void {
+    const s = this.sessions.get(req.model)!;
+    let i = s.running.indexOf(req);
+    if (i >= 0) s.running.splice(i, 1);
+    i = s.waiting.indexOf(req);
+    if (i >= 0) s.waiting.splice(i, 1);
+    s.alloc.free(req);
+    this.addWork(s, req.tenant, -1);
+    this.requests.delete(req.requestId);
+    this.pendingDecisions.push({ kind: 'finished', requestId: req.requestId, tenant: req.tenant, reason: `${reason}: ${detail}` });
+    this.finalize(req, reason, detail, now);
+  }
+
+  private finalize(req: Request, reason: FinishReason, detail: string, now: number): void {
+    req.state = 'finished';
+    req.finishReason = reason;
+    req.finishDetail = detail;
+    req.finishTime = now;
+    this.finished.set(req.requestId, req);
+    this.pendingFinishedIds.push(req.requestId);
+    if (reason === 'rejected') this.stats.numRejected++;
+    else if (reason === 'cancelled') this.stats.numCancelled++;
+    else this.stats.numFinished++;
+    const m = computeRequestMetrics(req);
+    const tm = this.tenantMetrics.get(req.tenant);
+    if (tm) addToTenantMetrics(tm, m);
+    this.config.hooks.onRequestFinished?.(m, req);
+  }
+
+  private addWork(s: Session, tenant: string, delta: number): void {
+    s.numWork.set(tenant, (s.numWork.get(tenant) ?? 0) + delta);
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  /** Throws with a description of the first broken invariant (pool, queues, ref counts, partitions). */
+  checkInvariants(): void {
+    this.pool.checkInvariants();
+    const refs = new Map<number, number>();
+    const seen = new Set<string>();
+    for (const s of this.sessions.values()) {
+      for (const r of s.running) {
+        if (r.state !== 'running') throw new Error(`${r.requestId} is in running with state ${r.state}.`);
+        if (seen.has(r.requestId)) throw new Error(`${r.requestId} is queued twice.`);
+        seen.add(r.requestId);
+        if (r.numComputedTokens > r.numTokens) throw new Error(`${r.requestId} computed ${r.numComputedTokens} > ${r.numTokens} tokens.`);
+        const cap = s.alloc.blockTable(r.requestId).length * s.alloc.tokensPerPage;
+        if (cap < r.numComputedTokens) throw new Error(`${r.requestId} has ${cap} slots for ${r.numComputedTokens} computed tokens.`);
+      }
+      for (const r of s.waiting) {
+        if (r.state !== 'waiting' && r.state !== 'preempted') throw new Error(`${r.requestId} is in waiting with state ${r.state}.`);
+        if (seen.has(r.requestId)) throw new Error(`${r.requestId} is queued twice.`);
+        seen.add(r.requestId);
+        if (s.alloc.blockTable(r.requestId).length > 0) throw new Error(`waiting ${r.requestId} holds pages.`);
+      }
+      for (const id of s.alloc.requestIds()) {
+        const r = this.requests.get(id);
+        if (!r || r.state !== 'running') throw new Error(`${id} holds pages but is not running.`);
+        const region = this.pool.regions[r.region]!;
+        for (const p of [...s.alloc.blockTable(id), ...s.alloc.reservedPages(id)]) {
+          refs.set(p, (refs.get(p) ?? 0) + 1);
+          if (p < region.start || p >= region.end) throw new Error(`${id} (tenant ${r.tenant}) holds page ${p} outside its region ${region.name}.`);
+        }
+      }
+    }
+    for (const id of this.requests.keys()) if (!seen.has(id)) throw new Error(`${id} is unfinished but in no queue.`);
+    for (let p = 1; p < this.pool.numPages; p++) {
+      if ((refs.get(p) ?? 0) !== this.pool.refCountOf(p)) {
+        throw new Error(`page ${p}: ref count ${this.pool.refCountOf(p)} but held by ${refs.get(p) ?? 0} table entries.`);
+      }
+    }
+  }
+}
