@@ -104,7 +104,7 @@ export class PagePool {
    */
   setRegions(regions: ReadonlyArray<{ name: string; numPages: number }>): PageRegion[] {
     if (regions.length === 0) throw new ConfigError('setRegions needs at least one region.');
-    if (this.numUsedPages !== 0) throw new ConfigError('setRegions: pages are in use; regions can only change on an idle pool.');
+    if (this.queues.length > 0 && this.numUsedPages !== 0) throw new ConfigError('setRegions: pages are in use; regions can only change on an idle pool.');
     let total = 0;
     for (const r of regions) {
       requirePositiveInt(`region "${r.name}" numPages`, r.numPages);
