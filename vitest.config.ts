@@ -27,7 +27,6 @@ export default defineConfig({
         test: {
           name: 'gpu',
           include: ['test/gpu/**/*.test.ts'],
-          setupFiles: ['test/gpu/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // The adapter is software on CI machines; one file at a time keeps its timings and memory sane.

@@ -11,10 +11,16 @@ let shared: Promise<GpuContext> | undefined;
 
 /** One device per test file (per browser page), acquired on first use. */
 export function sharedGpu(): Promise<GpuContext> {
-  shared ??= acquireGpu(navigator.gpu).then((ctx) => {
-    console.log(`[gpu] adapter: ${adapterLine(ctx.info)}; features: ${[...ctx.features].join(', ') || 'none'}`);
-    return ctx;
-  });
+  shared ??= acquireGpu(navigator.gpu).then(
+    (ctx) => {
+      console.log(`[gpu] adapter: ${adapterLine(ctx.info)}; features: ${[...ctx.features].join(', ') || 'none'}`);
+      return ctx;
+    },
+    (e: unknown) => {
+      // Every test that needs the GPU fails with this message; none is skipped.
+      throw new Error(`No WebGPU adapter in the test browser: ${(e as Error).message} Was Chrome started with the WebGPU flags of src/bench/chrome.mjs?`);
+    },
+  );
   return shared;
 }
 
