@@ -58,8 +58,13 @@ interface StepContext {
   readonly now: number;
   budget: number;
   readonly rows: ScheduledRequest[];
-  /** Requests scheduled or admitted this step: not preemptable, not scheduled twice. */
+  /** Requests scheduled or admitted this step: not scheduled twice; preemptable only by admission (unscheduled). */
   readonly touched: Set<Request>;
+  /** Requests admitted this step: never preempted in the same step. */
+  readonly admitted: Set<Request>;
+  readonly rowOf: Map<Request, ScheduledRequest>;
+  /** Rows of requests preempted after being scheduled (dropped from the output). */
+  readonly dropped: Set<ScheduledRequest>;
   readonly copies: { src: number; dst: number }[];
   readonly swapOut: { page: number; hostSlot: number }[];
   readonly swapIn: { page: number; hostSlot: number }[];
@@ -322,6 +327,9 @@ export class Scheduler {
       budget: this.config.maxNumBatchedTokens,
       rows: [],
       touched: new Set(),
+      admitted: new Set(),
+      rowOf: new Map(),
+      dropped: new Set(),
       copies: [],
       swapOut: [],
       swapIn: [],
@@ -346,7 +354,7 @@ export class Scheduler {
       }
       this.scheduleRunning(session, ctx);
       if (!ctx.preemptedWhileRunning) this.scheduleWaiting(session, ctx);
-      this.sharing.onStepScheduled(ctx.tokensByTenant, this.view);
+      this.sharing.onStepScheduled(ctx.tokensByTenant, grant, this.view);
     }
     if (ctx.rows.length === 0) this.stats.numIdleSteps++;
     if (this.sharing.name === 'fair-share') this.recordBorrowing(ctx);
@@ -357,7 +365,7 @@ export class Scheduler {
       step,
       sessionId: grant.sessionId,
       tokensPerPage: session ? session.alloc.tokensPerPage : 0,
-      scheduled: ctx.rows,
+      scheduled: ctx.dropped.size > 0 ? ctx.rows.filter((r) => !ctx.dropped.has(r)) : ctx.rows,
       numScheduledTokens: this.config.maxNumBatchedTokens - ctx.budget,
       pagesToCopy: ctx.copies,
       swapOut: ctx.swapOut,
@@ -447,6 +455,14 @@ export class Scheduler {
     }
     if (members.some((m) => !ctx.allowed(m.tenant) || m.notBeforeStep > ctx.step)) return 'skip';
     const alloc = session.alloc;
+    const never = this.gangNeverFits(session, members);
+    if (never !== null) {
+      for (const m of members) {
+        this.pendingDecisions.push({ kind: 'rejected', requestId: m.requestId, tenant: m.tenant, reason: never });
+        this.finish(m, 'rejected', never, ctx.now);
+      }
+      return 'skip';
+    }
     const asks = members.map((m) => this.gangAsk(alloc, m));
     let blocked: BlockReason | null = null;
     let detail = '';
@@ -485,6 +501,25 @@ export class Scheduler {
     }
     if (first.gang) ctx.decisions.push({ kind: 'gang-admitted', gangId, requestIds: members.map((m) => m.requestId) });
     return 'admitted';
+  }
+
+  /** Why a complete gang can never be admitted even on an empty pool, or null. */
+  private gangNeverFits(session: Session, members: Request[]): string | null {
+    if (members.length > this.config.maxNumSeqs) return `gang of ${members.length} exceeds max_num_seqs ${this.config.maxNumSeqs}`;
+    const alloc = session.alloc;
+    const byTenant = new Map<string, number>();
+    for (const m of members) {
+      const need =
+        alloc.kind === 'contiguous'
+          ? (1 + m.pendingForks) * Math.ceil(alloc.maxModelLen / alloc.tokensPerPage)
+          : Math.ceil(m.numTokens / alloc.tokensPerPage) + m.pendingForks;
+      byTenant.set(m.tenant, (byTenant.get(m.tenant) ?? 0) + need);
+    }
+    for (const [t, need] of byTenant) {
+      const cap = this.sharing.maxPagesPerRequest(this.tenants.get(t)!.cfg, this.view);
+      if (need > cap) return `gang needs ${need} pages at once for tenant "${t}"; it can hold at most ${cap}`;
+    }
+    return null;
   }
 
   private gangAsk(alloc: KVCacheAllocator, m: Request): AllocationAsk {
@@ -550,18 +585,38 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Running requests that may be preempted: in the running loop, those not yet scheduled this step
+   * (including the requester, as vLLM); at admission, also those already scheduled this step (their rows
+   * are dropped and their tokens returned to the budget), never those admitted this step.
+   */
   private victimCandidates(req: Request, mode: VictimMode, ctx: StepContext): Request[] {
     const out: Request[] = [];
     for (const s of this.sessions.values()) {
-      for (const r of s.running) if (!ctx.touched.has(r) && (mode === 'running' || r !== req)) out.push(r);
+      for (const r of s.running) {
+        if (mode === 'running' ? !ctx.touched.has(r) : r !== req && !ctx.admitted.has(r)) out.push(r);
+      }
     }
     return out;
+  }
+
+  /** Takes a preempted request's row back out of this step. */
+  private unschedule(victim: Request, ctx: StepContext): void {
+    const row = ctx.rowOf.get(victim);
+    if (!row || ctx.dropped.has(row)) return;
+    ctx.dropped.add(row);
+    ctx.budget += row.numTokens;
+    if (row.isPrefill) ctx.numPrefill -= row.numTokens;
+    else ctx.numDecode -= row.numTokens;
+    ctx.tokensByTenant.set(victim.tenant, (ctx.tokensByTenant.get(victim.tenant) ?? 0) - row.numTokens);
+    victim.numComputedTokens = row.positionStart;
   }
 
   private preempt(victim: Request, reason: PreemptReason, forReq: Request, ctx: StepContext, mode: VictimMode): void {
     const s = this.sessions.get(victim.model)!;
     const i = s.running.indexOf(victim);
     if (i >= 0) s.running.splice(i, 1);
+    this.unschedule(victim, ctx);
     const numPages = s.alloc.blockTable(victim.requestId).length + s.alloc.reservedPages(victim.requestId).length;
     let how: 'recompute' | 'swap' = this.config.preemptionMode;
     let fellBack = false;
@@ -613,6 +668,7 @@ export class Scheduler {
     req.state = 'running';
     req.admitSeq = ++this.admitSeq;
     ctx.touched.add(req);
+    ctx.admitted.add(req);
     if (!swappedIn && req.numComputedTokens === 0) session.alloc.recordPrefixQuery(req.numTokens, computed.numComputedTokens);
     req.numComputedTokens += computed.numComputedTokens;
     req.numPrefixHitTokens += computed.numComputedTokens;
@@ -626,7 +682,7 @@ export class Scheduler {
     req.numComputedTokens += numNew;
     const numSamples = req.numComputedTokens >= req.numTokens ? 1 + req.pendingForks : 0;
     const alloc = this.sessions.get(req.model)!.alloc;
-    ctx.rows.push({
+    const row: ScheduledRequest = {
       requestId: req.requestId,
       tenant: req.tenant,
       numTokens: numNew,
@@ -637,7 +693,9 @@ export class Scheduler {
       newPageIds: a.newPages,
       numSamples,
       sampling: req.sampling,
-    });
+    };
+    ctx.rows.push(row);
+    ctx.rowOf.set(req, row);
     ctx.touched.add(req);
     ctx.budget -= numNew;
     if (isDecode) ctx.numDecode += numNew;

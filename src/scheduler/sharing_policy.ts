@@ -86,8 +86,8 @@ export interface SharingPolicy {
     mode: VictimMode,
     view: SharingView,
   ): VictimFilter;
-  /** Called once per non-idle step with the tokens each tenant got. */
-  onStepScheduled(tokensByTenant: ReadonlyMap<string, number>, view: SharingView): void;
+  /** Called once per granted step with the tokens each tenant got (empty when the grant made no progress). */
+  onStepScheduled(tokensByTenant: ReadonlyMap<string, number>, grant: StepGrant, view: SharingView): void;
 }
 
 /** Smooth weighted round-robin (nginx): deterministic, spreads picks evenly. */
@@ -261,11 +261,14 @@ class FairShare implements SharingPolicy {
     }
     return { victims: mode === 'running' ? own : [], reason: 'pages' };
   }
-  onStepScheduled(tokens: ReadonlyMap<string, number>, view: SharingView) {
+  onStepScheduled(tokens: ReadonlyMap<string, number>, grant: StepGrant, view: SharingView) {
     let total = 0;
     for (const n of tokens.values()) total += n;
+    // A step that scheduled nothing is charged to the tenant it was granted to: otherwise a tenant whose
+    // work is blocked would keep the lowest share and be granted every step (a livelock).
+    const granted = grant.tenants ?? [];
     for (const t of view.tenants) {
-      const frac = total > 0 ? (tokens.get(t.id) ?? 0) / total : 0;
+      const frac = total > 0 ? (tokens.get(t.id) ?? 0) / total : granted.includes(t.id) ? 1 / granted.length : 0;
       this.stepShare.set(t.id, (1 - this.decay) * (this.stepShare.get(t.id) ?? 0) + this.decay * frac);
     }
   }
@@ -274,6 +277,8 @@ class FairShare implements SharingPolicy {
 class PriorityShare implements SharingPolicy {
   readonly name = 'priority' as const;
   private readonly rr = new SessionRoundRobin();
+  private readonly fallback = new SessionRoundRobin();
+  private stalled = false;
   regions() {
     return null;
   }
@@ -287,6 +292,12 @@ class PriorityShare implements SharingPolicy {
     let bestPrio = Infinity;
     for (const t of view.tenants) if (t.priority < bestPrio && view.sessionIds.some((s) => view.hasWork(s, t.id))) bestPrio = t.priority;
     if (bestPrio === Infinity) return IDLE;
+    if (this.stalled) {
+      // The top tier's last step made no progress (e.g. its gang waits for pages held elsewhere): give the
+      // step to the next session with any work so the holders can finish.
+      const s = this.fallback.pick(view, null)!;
+      return { sessionId: s, tenants: null, reason: 'priority: top tier stalled last step; round-robin fallback' };
+    }
     const top = view.tenants.filter((t) => t.priority === bestPrio);
     const ids = view.sessionIds;
     const hasTop = (s: string) => top.some((t) => view.hasWork(s, t.id));
@@ -312,7 +323,11 @@ class PriorityShare implements SharingPolicy {
     if (worst === -Infinity) return { victims: [], reason: 'priority' };
     return { victims: cands.filter((c) => prio.get(c.tenant) === worst), reason: worst > mine ? 'priority' : 'pages' };
   }
-  onStepScheduled() {}
+  onStepScheduled(tokens: ReadonlyMap<string, number>) {
+    let total = 0;
+    for (const n of tokens.values()) total += n;
+    this.stalled = total === 0 && !this.stalled;
+  }
 }
 
 export const SHARING_POLICY_NAMES: SharingPolicyName[] = ['time-slice', 'partition', 'fair-share', 'priority'];

@@ -193,26 +193,34 @@ describe('n > 1 samples and gangs', () => {
   });
 
   it('admits a tagged gang all together or not at all, and requeues it after the timeout', () => {
-    // 4 usable pages. g1, g2: 40 tokens = 3 pages each: the gang needs 6 > 4 -> never fits.
-    const { sched, clock } = makeScheduler(5, 16, { maxModelLen: 64, gangTimeoutSteps: 2, gangBackoffSteps: 3 });
+    // 8 usable pages. x0 holds 4 (60 tokens). g1, g2: 40 tokens = 3 pages each: the gang needs 6 > 4 free.
+    const { sched, clock } = makeScheduler(9, 16, { maxModelLen: 128, maxNumBatchedTokens: 128, gangTimeoutSteps: 2, gangBackoffSteps: 3 });
+    sched.addRequest(spec('x0', 60, 50, 900));
+    step(sched, clock);
     sched.addRequest({ ...spec('g1', 40, 2, 1), gang: { id: 'G', size: 2 } });
     let o = step(sched, clock);
     expect(o.record.decisions).toContainEqual(expect.objectContaining({ kind: 'blocked', reason: 'gang-incomplete' }));
     sched.addRequest({ ...spec('g2', 40, 2, 100), gang: { id: 'G', size: 2 } });
     sched.addRequest(spec('x', 10, 2, 300));
-    // Step 2, 3: the gang is blocked at the head: x waits behind it (admission stops).
+    // Steps 3, 4: the gang is blocked at the head; x (1 page would fit) waits behind it: admission stops.
     o = step(sched, clock);
-    expect(rows(o)).toEqual([]);
+    expect(rows(o)).toEqual(['x0:1@61']);
     expect(o.record.decisions).toContainEqual(expect.objectContaining({ kind: 'blocked', requestId: 'g1', reason: 'gang-pages' }));
     o = step(sched, clock);
-    expect(rows(o)).toEqual([]);
-    // Step 4: waited 2 steps = timeout: requeued to the back with a 3-step backoff; x is admitted.
+    expect(rows(o)).toEqual(['x0:1@62']);
+    // Step 5: waited 2 steps = timeout: requeued to the back with a 3-step backoff; x is admitted.
     o = step(sched, clock);
     expect(o.record.decisions).toContainEqual(
       expect.objectContaining({ kind: 'gang-requeued', gangId: 'G', requestIds: ['g1', 'g2'], reason: 'gang-pages', numWaitedSteps: 2 }),
     );
-    expect(rows(o)).toEqual(['x:10@0']);
+    expect(rows(o)).toEqual(['x0:1@63', 'x:10@0']);
     expect(sched.stats.numGangRequeues).toBe(1);
+    // A gang that cannot fit even an empty pool is rejected with the reason.
+    sched.addRequest({ ...spec('h1', 70, 2, 1), gang: { id: 'H', size: 2 } });
+    sched.addRequest({ ...spec('h2', 70, 2, 1), gang: { id: 'H', size: 2 } });
+    for (let i = 0; i < 60 && sched.hasUnfinishedRequests(); i++) step(sched, clock);
+    expect(sched.getRequest('h1')).toMatchObject({ finishReason: 'rejected', finishDetail: 'gang needs 10 pages at once for tenant "t"; it can hold at most 8' });
+    expect(sched.getRequest('g1')!.finishReason).toBe('length');
   });
 
   it('admits a fitting gang in one step', () => {
