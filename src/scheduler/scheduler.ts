@@ -126,7 +126,7 @@ export class Scheduler {
   private readonly finished = new Map<string, Request>();
   private readonly tenantMetrics = new Map<string, TenantMetrics>();
   private readonly gangWait = new Map<string, number>();
-  private readonly gangInfo = new Map<string, { size: number; model: string; numSubmitted: number }>();
+  private readonly gangInfo = new Map<string, { size: number; model: string; numSubmitted: number; failed: string | null }>();
   private pendingFinishedIds: string[] = [];
   private pendingDecisions: Decision[] = [];
   private stepIndex = 0;
@@ -227,7 +227,7 @@ export class Scheduler {
     if (req.gang) {
       const g = this.gangInfo.get(req.gang.id);
       if (g) g.numSubmitted++;
-      else this.gangInfo.set(req.gang.id, { size: req.gang.size, model: req.model, numSubmitted: 1 });
+      else this.gangInfo.set(req.gang.id, { size: req.gang.size, model: req.model, numSubmitted: 1, failed: null });
     }
     const s = this.sessions.get(req.model)!;
     s.waiting.push(req);
@@ -300,6 +300,7 @@ export class Scheduler {
       if (!Number.isInteger(size) || size < 1) return `gang "${id}" size must be a positive integer, got ${String(size)}`;
       if (n > 1) return 'a gang member must have n = 1 (n > 1 is its own gang)';
       const g = this.gangInfo.get(id);
+      if (g?.failed) return `gang "${id}" failed: ${g.failed}`;
       if (g && (g.size !== size || g.model !== spec.model)) return `gang "${id}" was declared with size ${g.size} on model "${g.model}"`;
       if (g && g.numSubmitted >= g.size) return `gang "${id}" already has its ${g.size} members`;
     }
@@ -708,8 +709,9 @@ export class Scheduler {
 
   private clampTokens(remaining: number, budget: number): number {
     let n = remaining;
+    // The threshold only splits prompts when chunked prefill is on (as vLLM); off, a prompt runs whole.
     const t = this.config.longPrefillTokenThreshold;
-    if (t > 0 && n > t) n = t;
+    if (t > 0 && n > t && this.config.enableChunkedPrefill) n = t;
     return Math.min(n, budget);
   }
 
@@ -841,6 +843,7 @@ export class Scheduler {
   }
 
   private finish(req: Request, reason: FinishReason, detail: string, now: number): void {
+    if (req.state === 'finished') return;
     const s = this.sessions.get(req.model)!;
     let i = s.running.indexOf(req);
     if (i >= 0) s.running.splice(i, 1);
@@ -853,6 +856,23 @@ export class Scheduler {
     this.finalize(req, reason, detail, now);
   }
 
+  /**
+   * All or nothing: when a gang member is cancelled or rejected before the gang was admitted, the other
+   * waiting members are cancelled and later members rejected, instead of waiting forever.
+   */
+  private failGang(req: Request, detail: string, now: number): void {
+    const id = req.gang!.id;
+    let g = this.gangInfo.get(id);
+    if (!g) this.gangInfo.set(id, (g = { size: req.gang!.size, model: req.model, numSubmitted: 0, failed: null }));
+    if (g.failed) return;
+    g.failed = `member ${req.requestId} ended (${detail})`;
+    const s = this.sessions.get(req.model);
+    if (!s) return;
+    for (const m of s.waiting.slice()) {
+      if (m !== req && m.gang?.id === id && !m.gangAdmitted) this.finish(m, 'cancelled', `gang "${id}" failed: ${g.failed}`, now);
+    }
+  }
+
   private finalize(req: Request, reason: FinishReason, detail: string, now: number): void {
     req.state = 'finished';
     req.finishReason = reason;
@@ -860,6 +880,7 @@ export class Scheduler {
     req.finishTime = now;
     this.finished.set(req.requestId, req);
     this.pendingFinishedIds.push(req.requestId);
+    if (req.gang && !req.gangAdmitted && (reason === 'cancelled' || reason === 'rejected')) this.failGang(req, detail, now);
     if (reason === 'rejected') this.stats.numRejected++;
     else if (reason === 'cancelled') this.stats.numCancelled++;
     else this.stats.numFinished++;

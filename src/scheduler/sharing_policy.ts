@@ -17,7 +17,8 @@
  *   `borrowLimitPages` beyond it while pages are free. The step goes to the tenant with work and the smallest
  *   weighted dominant share, max(pages used / usable pages, recent step share) / weight, where the step share
  *   is an EMA (factor `fairShareDecay`) of the tenant's fraction of scheduled tokens; only that tenant's
- *   requests run. A tenant at its limit preempts its own requests; a tenant under quota whose allocation
+ *   requests run. A granted step that schedules nothing counts as the tenant's, and the tenant is passed over
+ *   for the next grant (otherwise a blocked tenant with the lowest share would win every step: a livelock). A tenant at its limit preempts its own requests; a tenant under quota whose allocation
  *   fails reclaims from borrowers (tenants over quota) first, also at admission.
  * - `priority`: steps go to the session holding the most important tenant's work (lowest tenant priority
  *   value; ties round-robin); all tenants of that session run. Victims come from the least important tenant
@@ -212,6 +213,8 @@ class FairShare implements SharingPolicy {
   readonly name = 'fair-share' as const;
   private readonly stepShare = new Map<string, number>();
   private readonly rr = new Map<string, SessionRoundRobin>();
+  /** Tenants whose last granted step scheduled nothing (blocked work); passed over once. */
+  private stalled = new Set<string>();
   constructor(private readonly decay: number) {}
   regions() {
     return null;
@@ -230,8 +233,11 @@ class FairShare implements SharingPolicy {
   grantStep(view: SharingView): StepGrant {
     let best: SharingTenant | null = null;
     let bestShare = Infinity;
-    for (const t of view.tenants) {
-      if (!view.sessionIds.some((s) => view.hasWork(s, t.id))) continue;
+    const withWork = view.tenants.filter((t) => view.sessionIds.some((s) => view.hasWork(s, t.id)));
+    // A tenant whose last step made no progress (its work is blocked, e.g. by max_num_seqs or a gang's
+    // pages held by others) is passed over once, so the holders can run and free what it waits for.
+    const ready = withWork.filter((t) => !this.stalled.has(t.id));
+    for (const t of ready.length > 0 ? ready : withWork) {
       const d = this.dominantShare(t, view);
       if (d < bestShare) {
         bestShare = d;
@@ -267,6 +273,7 @@ class FairShare implements SharingPolicy {
     // A step that scheduled nothing is charged to the tenant it was granted to: otherwise a tenant whose
     // work is blocked would keep the lowest share and be granted every step (a livelock).
     const granted = grant.tenants ?? [];
+    this.stalled = total === 0 ? new Set(granted) : new Set();
     for (const t of view.tenants) {
       const frac = total > 0 ? (tokens.get(t.id) ?? 0) / total : granted.includes(t.id) ? 1 / granted.length : 0;
       this.stepShare.set(t.id, (1 - this.decay) * (this.stepShare.get(t.id) ?? 0) + this.decay * frac);
