@@ -1,0 +1,327 @@
+/**
+ * The serving engine: sessions (loaded models, each with a ModelRunner), one shared page pool, the
+ * scheduler, and the step loop
+ *
+ *   schedule -> runner.execute (one GPU submit, or the cost model) -> scheduler.update -> telemetry
+ *
+ * No DOM: the same class runs in the browser worker (worker.ts wraps it in comlink) and in Node on
+ * Dawn for headless benchmarks. Requests are never dropped: each ends finished (stop, length),
+ * cancelled, or rejected with a reason, and the listener of every submitted request hears that end.
+ */
+import { PageEventLog, PagePool, type KVLayout, type PageEvent } from '../kv';
+import { Scheduler, type RequestSpec, type SchedulerConfig, type SchedulerOutput } from '../scheduler';
+import type { EngineClock } from './clock';
+import type { ModelRunner, StepResult } from './runner';
+import { emptyPageEventCounts, schedulerRecordFields, type EngineStepRecord, type PageEventCounts, type RequestEvent } from './telemetry';
+
+export interface EngineConfig {
+  /** Pages in the pool, including the reserved NULL page 0. */
+  numPages: number;
+  /** Bytes per page; each session stores floor(pageBytes / its bytes per token) tokens in one. */
+  pageBytes: number;
+  scheduler: Omit<SchedulerConfig, 'sessions' | 'clock' | 'hooks'>;
+}
+
+export interface SessionSpec {
+  id: string;
+  layout: KVLayout;
+  maxModelLen: number;
+  runner: ModelRunner;
+  /** Sampling one of these ends a request (added to every request's stop ids). */
+  eosTokenIds: readonly number[];
+  weight?: number;
+}
+
+export type RequestListener = (event: RequestEvent) => void;
+export type StepListener = (record: EngineStepRecord, events: RequestEvent[]) => void;
+
+const NO_RESULT: StepResult = { sampled: new Map(), gpuMs: 0, kernels: [], method: 'simulated', numDispatches: 0, flops: 0, bytes: 0 };
+
+function countEvents(events: PageEvent[]): PageEventCounts {
+  const c = emptyPageEventCounts();
+  for (const e of events) {
+    if (e.kind === 'swapped-out') c.swappedOut++;
+    else if (e.kind === 'swapped-in') c.swappedIn++;
+    else c[e.kind]++;
+  }
+  return c;
+}
+
+export class Engine {
+  private pool!: PagePool;
+  /** Built once a session exists (a scheduler needs at least one model). */
+  private scheduler: Scheduler | null = null;
+  private config!: EngineConfig;
+  private readonly pageLog = new PageEventLog();
+  private readonly sessions = new Map<string, SessionSpec>();
+  private readonly listeners = new Map<string, RequestListener>();
+  /** n of each listened request: its listener stays until all n samples ended. */
+  private readonly numSamplesOf = new Map<string, number>();
+  private readonly stepListeners = new Set<StepListener>();
+  /** Requests whose arrival time is in the future (workloads), sorted by arrival. */
+  private pending: RequestSpec[] = [];
+  private stepIndex = 0;
+  private events: RequestEvent[] = [];
+  /** Every page event of the last step, for the views that draw individual pages. */
+  lastPageEvents: PageEvent[] = [];
+
+  constructor(
+    readonly clock: EngineClock,
+    config: EngineConfig,
+  ) {
+    this.configure(config);
+  }
+
+  /**
+   * (Re)builds the pool and the scheduler. Unfinished requests are cancelled with the reason, and their
+   * listeners told; loaded sessions stay loaded.
+   */
+  configure(config: EngineConfig): void {
+    if (this.scheduler) this.cancelAll('engine reconfigured');
+    const pool = new PagePool({ numPages: config.numPages, pageBytes: config.pageBytes });
+    pool.sink = this.pageLog.sink;
+    this.pool = pool;
+    this.config = config;
+    this.scheduler = this.sessions.size ? this.buildScheduler() : null;
+  }
+
+  private buildScheduler(): Scheduler {
+    const { pool, config } = this;
+    return new Scheduler(pool, {
+      ...config.scheduler,
+      sessions: [...this.sessions.values()].map((s) => ({ id: s.id, layout: s.layout, maxModelLen: s.maxModelLen, weight: s.weight ?? 1 })),
+      clock: () => this.clock.now(),
+      hooks: {
+        onPreempted: (req, mode, reason) => this.events.push({ kind: 'preempted', requestId: req.requestId, mode, reason, time: this.clock.now() }),
+      },
+    });
+  }
+
+  get engineConfig(): EngineConfig {
+    return this.config;
+  }
+
+  get pagePool(): PagePool {
+    return this.pool;
+  }
+
+  get schedulerState(): Scheduler | null {
+    return this.scheduler;
+  }
+
+  addSession(spec: SessionSpec): void {
+    if (this.sessions.has(spec.id)) throw new Error(`Session "${spec.id}" is already loaded.`);
+    if (this.scheduler) this.scheduler.addSession({ id: spec.id, layout: spec.layout, maxModelLen: spec.maxModelLen, weight: spec.weight ?? 1 });
+    this.sessions.set(spec.id, spec);
+    this.scheduler ??= this.buildScheduler();
+  }
+
+  /** Unloads a session: its unfinished requests are cancelled with the reason. */
+  removeSession(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s || !this.scheduler) return;
+    for (const r of [...this.scheduler.running(id), ...this.scheduler.waiting(id)]) this.scheduler.abortRequest(r.requestId, `model "${id}" was unloaded`);
+    this.pending = this.pending.filter((p) => {
+      if (p.model !== id) return true;
+      this.rejectPending(p, `model "${id}" was unloaded`);
+      return false;
+    });
+    this.flushFinished();
+    s.runner.dispose();
+    this.sessions.delete(id);
+    // The scheduler keeps no handle on a runner; rebuilding it drops the session's (now empty) queues.
+    this.configure(this.config);
+  }
+
+  sessionIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  /**
+   * Submits a request. With `arrivalTime` in the future it waits in the arrival queue until then
+   * (workload replay). The listener hears every token and, always, the end.
+   */
+  submit(spec: RequestSpec, listener?: RequestListener): void {
+    if (listener) {
+      this.listeners.set(spec.requestId, listener);
+      this.numSamplesOf.set(spec.requestId, spec.n ?? 1);
+    }
+    const session = this.sessions.get(spec.model);
+    const withEos: RequestSpec = session
+      ? { ...spec, sampling: { ...spec.sampling, stopTokenIds: [...(spec.sampling?.stopTokenIds ?? []), ...session.eosTokenIds] } }
+      : spec;
+    if (spec.arrivalTime !== undefined && spec.arrivalTime > this.clock.now()) {
+      const i = this.pending.findIndex((p) => p.arrivalTime! > spec.arrivalTime!);
+      this.pending.splice(i < 0 ? this.pending.length : i, 0, withEos);
+      return;
+    }
+    this.admit(withEos);
+  }
+
+  private admit(spec: RequestSpec): void {
+    if (!this.scheduler) {
+      this.rejectPending(spec, 'no model is loaded');
+      return;
+    }
+    const req = this.scheduler.addRequest(spec);
+    this.emit({ kind: 'queued', requestId: spec.requestId, tenant: spec.tenant, time: req.arrivalTime });
+    if (req.state === 'finished') this.flushFinished();
+  }
+
+  private rejectPending(spec: RequestSpec, reason: string): void {
+    this.emit({ kind: 'finished', requestId: spec.requestId, reason: 'cancelled', detail: reason, time: this.clock.now() });
+    this.listeners.delete(spec.requestId);
+    this.numSamplesOf.delete(spec.requestId);
+  }
+
+  cancel(requestId: string, detail = 'cancelled by client'): boolean {
+    const i = this.pending.findIndex((p) => p.requestId === requestId);
+    if (i >= 0) {
+      this.rejectPending(this.pending.splice(i, 1)[0]!, detail);
+      return true;
+    }
+    const ok = this.scheduler?.abortRequest(requestId, detail) ?? false;
+    this.flushFinished();
+    return ok;
+  }
+
+  cancelAll(detail: string): void {
+    for (const p of this.pending) this.rejectPending(p, detail);
+    this.pending = [];
+    const sch = this.scheduler;
+    for (const id of this.sessions.keys()) {
+      for (const r of [...(sch?.running(id) ?? []), ...(sch?.waiting(id) ?? [])]) sch!.abortRequest(r.requestId, detail);
+    }
+    this.flushFinished();
+  }
+
+  /** Requests submitted and not yet ended, arrivals still to come included. */
+  get numUnfinished(): number {
+    return (this.scheduler?.numUnfinishedRequests ?? 0) + this.pending.length;
+  }
+
+  /** Arrival time of the next request still to come, or null. */
+  nextArrival(): number | null {
+    return this.pending[0]?.arrivalTime ?? null;
+  }
+
+  onStep(fn: StepListener): () => void {
+    this.stepListeners.add(fn);
+    return () => this.stepListeners.delete(fn);
+  }
+
+  private emit(e: RequestEvent): void {
+    this.events.push(e);
+    const id = e.requestId;
+    // Samples forked from an n > 1 request (`id#k`) report to the parent's listener.
+    const l = this.listeners.get(id) ?? this.listeners.get(id.split('#')[0]!);
+    l?.(e);
+  }
+
+  private flushFinished(): void {
+    if (!this.scheduler) return;
+    const done = this.scheduler.drainFinished();
+    for (const r of done) {
+      this.emit({ kind: 'finished', requestId: r.requestId, reason: r.finishReason ?? 'cancelled', detail: r.finishDetail, time: r.finishTime ?? this.clock.now() });
+    }
+    // After all ends are out: a parent and its samples may finish in the same step.
+    for (const r of done) this.forgetListenerIfDone(r.parentId ?? r.requestId);
+  }
+
+  /** Drops a request's listener once the request and every sample forked from it have ended. */
+  private forgetListenerIfDone(rootId: string): void {
+    const n = this.numSamplesOf.get(rootId);
+    if (n === undefined) return;
+    for (let k = 0; k < n; k++) {
+      const r = this.scheduler?.getRequest(k === 0 ? rootId : `${rootId}#${k}`);
+      if (r && r.state !== 'finished') return;
+    }
+    this.listeners.delete(rootId);
+    this.numSamplesOf.delete(rootId);
+  }
+
+  private releaseArrivals(): void {
+    const now = this.clock.now();
+    while (this.pending.length && this.pending[0]!.arrivalTime! <= now) this.admit(this.pending.shift()!);
+  }
+
+  /**
+   * Runs one step. Returns null when there is nothing to run now (no unfinished request has arrived);
+   * a virtual clock then jumps to the next arrival.
+   */
+  async step(): Promise<EngineStepRecord | null> {
+    this.releaseArrivals();
+    const scheduler = this.scheduler;
+    if (!scheduler) return null;
+    if (!scheduler.hasUnfinishedRequests()) {
+      const next = this.nextArrival();
+      if (next !== null && this.clock.kind === 'virtual') {
+        this.clock.advanceTo(next);
+        this.releaseArrivals();
+      }
+      if (!scheduler.hasUnfinishedRequests()) return null;
+    }
+    const cpu0 = performance.now();
+    const startMs = this.clock.now();
+    const out = scheduler.schedule();
+    const cpuSchedule = performance.now() - cpu0;
+    for (const row of out.scheduled) {
+      this.events.push({ kind: 'scheduled', requestId: row.requestId, step: out.step, numTokens: row.numTokens, time: startMs });
+    }
+    let result = NO_RESULT;
+    if (out.sessionId !== null && out.scheduled.length > 0) {
+      const session = this.sessions.get(out.sessionId);
+      if (!session) throw new Error(`The scheduler picked session "${out.sessionId}", which the engine does not have.`);
+      result = await session.runner.execute(out);
+    }
+    const cpu1 = performance.now();
+    scheduler.update(out, result.sampled);
+    this.emitTokens(out, result);
+    this.flushFinished();
+    const record = this.record(out, result, startMs);
+    record.cpuMs = cpuSchedule + (performance.now() - cpu1);
+    record.telemetryMs = performance.now() - cpu1;
+    const events = this.events;
+    this.events = [];
+    for (const fn of this.stepListeners) fn(record, events);
+    return record;
+  }
+
+  private emitTokens(out: SchedulerOutput, result: StepResult): void {
+    const now = this.clock.now();
+    for (const row of out.scheduled) {
+      const toks = result.sampled.get(row.requestId);
+      if (!toks || row.numSamples === 0) continue;
+      this.emit({ kind: 'token', requestId: row.requestId, tokenIds: [toks[0]!], time: now });
+      for (let k = 1; k < row.numSamples; k++) this.emit({ kind: 'token', requestId: `${row.requestId}#${k}`, tokenIds: [toks[k]!], time: now });
+    }
+  }
+
+  private record(out: SchedulerOutput, result: StepResult, startMs: number): EngineStepRecord {
+    const pageEvents = this.pageLog.drain();
+    this.lastPageEvents = pageEvents;
+    let numOutputTokens = 0;
+    for (const t of result.sampled.values()) numOutputTokens += t.length;
+    return {
+      index: ++this.stepIndex,
+      startMs,
+      endMs: this.clock.now(),
+      sessionId: out.sessionId,
+      ...schedulerRecordFields(out.record),
+      gpuMs: result.gpuMs,
+      kernels: result.kernels,
+      timing: out.scheduled.length ? result.method : 'idle',
+      numDispatches: result.numDispatches,
+      flops: result.flops,
+      bytes: result.bytes,
+      batch: out.scheduled.map((r) => ({ requestId: r.requestId, tenant: r.tenant, numTokens: r.numTokens, positionStart: r.positionStart, isPrefill: r.isPrefill })),
+      numPrefillTokens: out.record.numPrefillTokens,
+      numDecodeTokens: out.record.numDecodeTokens,
+      numOutputTokens,
+      pageEvents: countEvents(pageEvents),
+      numPreempted: out.preempted.length,
+      cpuMs: 0,
+      telemetryMs: 0,
+    };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What every view and export is made of: one record per engine step, and per-request events.
+ * Plain data (structured-clone friendly) so it crosses the worker boundary as is.
+ */
+import type { Decision, StepRecord as SchedulerStepRecord } from '../scheduler';
+import type { PoolUsage } from '../kv';
+import type { KernelTime, StepTimingMethod } from './runner';
+
+export interface BatchRow {
+  requestId: string;
+  tenant: string;
+  numTokens: number;
+  positionStart: number;
+  isPrefill: boolean;
+}
+
+export interface PageEventCounts {
+  allocated: number;
+  freed: number;
+  cached: number;
+  hit: number;
+  evicted: number;
+  copied: number;
+  swappedOut: number;
+  swappedIn: number;
+}
+
+export interface EngineStepRecord {
+  index: number;
+  /** Engine clock (ms) when the step was scheduled and when its tokens were back. */
+  startMs: number;
+  endMs: number;
+  sessionId: string | null;
+  grantReason: string;
+  /** The step's GPU time: measured, or modelled by the simulated backend (see `timing`). */
+  gpuMs: number;
+  kernels: KernelTime[];
+  timing: StepTimingMethod | 'idle';
+  numDispatches: number;
+  flops: number;
+  bytes: number;
+  batch: BatchRow[];
+  numPrefillTokens: number;
+  numDecodeTokens: number;
+  numOutputTokens: number;
+  pageEvents: PageEventCounts;
+  pool: PoolUsage;
+  /** Pages held per tenant (used, not cached-free). */
+  tenantPages: Record<string, number>;
+  numRunning: number;
+  numWaiting: number;
+  numPreempted: number;
+  decisions: Decision[];
+  /** CPU time the engine spent scheduling and recording this step, ms (telemetry overhead included). */
+  cpuMs: number;
+  /** Of which building this record. */
+  telemetryMs: number;
+}
+
+export type RequestEvent =
+  | { kind: 'queued'; requestId: string; tenant: string; time: number }
+  | { kind: 'scheduled'; requestId: string; step: number; numTokens: number; time: number }
+  | { kind: 'preempted'; requestId: string; mode: 'recompute' | 'swap'; reason: string; time: number }
+  | { kind: 'token'; requestId: string; tokenIds: number[]; time: number }
+  | { kind: 'finished'; requestId: string; reason: string; detail: string | null; time: number };
+
+export function emptyPageEventCounts(): PageEventCounts {
+  return { allocated: 0, freed: 0, cached: 0, hit: 0, evicted: 0, copied: 0, swappedOut: 0, swappedIn: 0 };
+}
+
+export function schedulerRecordFields(r: SchedulerStepRecord): Pick<EngineStepRecord, 'grantReason' | 'pool' | 'tenantPages' | 'numRunning' | 'numWaiting' | 'decisions'> {
+  return { grantReason: r.grantReason, pool: r.pool, tenantPages: r.tenantPages, numRunning: r.numRunning, numWaiting: r.numWaiting, decisions: r.decisions };
+}
