@@ -1,7 +1,9 @@
 /** Every benchmark suite, by name. A later issue's suite registers itself here with one line. */
 import type { BenchSuite } from '../suite';
 import { trivialSuite } from './trivial';
+import { schedulerSuite } from './scheduler';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
+  [schedulerSuite.name]: schedulerSuite,
 };
