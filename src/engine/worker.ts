@@ -1,10 +1,16 @@
 /**
- * The engine worker: owns the GPU device. The main thread reaches it only through comlink, typed by
- * `EngineApi` (a type-only import there), so nothing of the engine runs on the UI thread.
+ * The engine worker: owns the GPU device and the engine service. The main thread reaches it only
+ * through comlink, typed by `EngineApi` (a type-only import there), so nothing of the engine runs on
+ * the UI thread. Callbacks (request streams, telemetry, progress) arrive as comlink proxies.
  */
 import * as Comlink from 'comlink';
 import { acquireGpu, WebGpuUnavailableError, type GpuContext } from '../gpu';
+import type { RequestSpec } from '../scheduler';
 import { describeGpu, runProbe, type GpuDescription, type ProbeReport } from './gpu-check';
+import type { RequestListener } from './engine';
+import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener } from './service';
+import { GPU_SPECS } from './simulated/gpu-specs';
+import { MODEL_SHAPES } from './simulated/cost-model';
 
 /** What the UI needs to know about the GPU: its description, or why there is none and how to get one. */
 export type GpuStatus =
@@ -21,6 +27,8 @@ function device(): Promise<GpuContext> {
   return gpu;
 }
 
+const service = new EngineService();
+
 const api = {
   async gpuStatus(): Promise<GpuStatus> {
     try {
@@ -32,6 +40,53 @@ const api = {
   },
   async runProbe(n: number): Promise<ProbeReport> {
     return runProbe(await device(), n);
+  },
+  /** Simulated GPUs and model shapes the simulated backend offers. */
+  simulatedCatalog() {
+    return {
+      gpus: Object.values(GPU_SPECS).map((g) => ({ id: g.id, name: g.name, source: g.source })),
+      models: Object.entries(MODEL_SHAPES).map(([id, m]) => ({ id, name: m.name })),
+    };
+  },
+  configure(setup: EngineSetup): void {
+    service.configure(setup);
+  },
+  async loadSimulatedModel(sessionId: string, shapeId: string, gpuId: string, maxModelLen?: number): Promise<SessionInfo> {
+    return service.loadModel(sessionId, simulatedModel(shapeId, gpuId, maxModelLen));
+  },
+  unloadModel(sessionId: string): void {
+    service.unloadModel(sessionId);
+  },
+  listSessions(): SessionInfo[] {
+    return service.listSessions();
+  },
+  submit(spec: RequestSpec, listener?: RequestListener): void {
+    service.submit(spec, listener);
+  },
+  cancel(requestId: string): boolean {
+    return service.cancel(requestId);
+  },
+  run(): void {
+    service.run();
+  },
+  pause(): void {
+    service.pause();
+  },
+  singleStep() {
+    return service.singleStep();
+  },
+  setSpeed(speed: number): void {
+    service.setSpeed(speed);
+  },
+  /** The pool mirror in shared memory (null when the page is not cross-origin isolated: use telemetry's poolCopy). */
+  sharedPoolMirror(): Int32Array | null {
+    return service.sharedPoolMirror();
+  },
+  blockTable(requestId: string) {
+    return service.blockTable(requestId);
+  },
+  subscribe(listener: TelemetryListener): void {
+    service.subscribe(listener);
   },
 };
 

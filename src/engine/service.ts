@@ -1,0 +1,262 @@
+/**
+ * The engine as a service: what the worker exposes through comlink and what Node benchmarks drive
+ * directly. It owns the Engine, its loop, the pool mirror and the telemetry batching; it holds no
+ * DOM handle. Telemetry is pushed in batches at most every `flushMs`, so a fast simulation does not
+ * flood the UI thread.
+ */
+import { bytesPerToken, type KVLayout } from '../kv';
+import type { RequestSpec, SchedulerConfig } from '../scheduler';
+import { RealClock, VirtualClock, type EngineClock } from './clock';
+import { Engine, type RequestListener } from './engine';
+import { EngineLoop, type LoopState } from './loop';
+import { PoolMirror } from './pool-mirror';
+import type { ModelRunner } from './runner';
+import { MODEL_SHAPES, type ModelShape } from './simulated/cost-model';
+import { GPU_SPECS } from './simulated/gpu-specs';
+import { SimulatedRunner } from './simulated/simulated-runner';
+import type { EngineStepRecord, RequestEvent } from './telemetry';
+
+export type BackendChoice = { kind: 'gpu' } | { kind: 'simulated'; gpu: string };
+
+export interface EngineSetup {
+  backend: BackendChoice;
+  /** Pool size in pages (including the NULL page), or in MiB; pages win when both are given. */
+  numPages?: number;
+  poolMiB?: number;
+  /** Page size in tokens of the first model loaded; later models derive theirs from the page's bytes. */
+  tokensPerPage: number;
+  scheduler: Omit<SchedulerConfig, 'sessions' | 'clock' | 'hooks'>;
+}
+
+export interface SessionInfo {
+  id: string;
+  label: string;
+  kind: 'gpu' | 'simulated';
+  layout: KVLayout;
+  maxModelLen: number;
+  vocabSize: number;
+  tokensPerPage: number;
+  /** Synthetic and simulated models make no sense as text; the UI says so. */
+  note: string;
+}
+
+export interface TelemetryBatch {
+  records: EngineStepRecord[];
+  events: RequestEvent[];
+  loop: LoopState;
+  /** The pool mirror, when it is not shared memory (a copy). */
+  poolCopy?: Int32Array;
+  /** Request number -> id for numbers first seen since the last batch. */
+  newRequestIds?: Array<[number, string]>;
+  error?: string;
+}
+
+export type TelemetryListener = (batch: TelemetryBatch) => void;
+
+/** Backend-specific part: turns a model choice into a runner. The GPU one lives with the model runtime. */
+export interface RunnerFactory {
+  create(sessionId: string, clock: EngineClock): Promise<{ runner: ModelRunner; info: Omit<SessionInfo, 'tokensPerPage'>; eosTokenIds: number[] }>;
+}
+
+/** A simulated model of a published shape on a GPU spec; tokens are hashes (meaningless), timings modelled. */
+export function simulatedModel(shapeId: string, gpuId: string, maxModelLen = 4096): RunnerFactory {
+  const shape: (ModelShape & { name: string }) | undefined = MODEL_SHAPES[shapeId];
+  const gpu = GPU_SPECS[gpuId];
+  if (!shape) throw new Error(`Unknown model shape "${shapeId}"; known: ${Object.keys(MODEL_SHAPES).join(', ')}.`);
+  if (!gpu) throw new Error(`Unknown GPU "${gpuId}"; known: ${Object.keys(GPU_SPECS).join(', ')}.`);
+  return {
+    async create(sessionId, clock) {
+      const layout: KVLayout = { numLayers: shape.numLayers, numKvHeads: shape.numKvHeads, headDim: shape.headDim, elementBytes: 2 };
+      const eos = [2];
+      return {
+        runner: new SimulatedRunner(sessionId, shape, gpu, clock, { weightBytesPerParam: 2, kvBytesPerElement: 2 }, eos),
+        info: { id: sessionId, label: `${shape.name} on a simulated ${gpu.name}`, kind: 'simulated', layout, maxModelLen, vocabSize: shape.vocabSize, note: `simulated: step times from a roofline of ${gpu.source}; tokens are placeholders` },
+        eosTokenIds: eos,
+      };
+    },
+  };
+}
+
+export class EngineService {
+  private engine: Engine | null = null;
+  private loop: EngineLoop | null = null;
+  private mirror: PoolMirror | null = null;
+  private setup: EngineSetup | null = null;
+  private clock: EngineClock = new RealClock();
+  private readonly sessions = new Map<string, SessionInfo>();
+  private readonly telemetryListeners = new Set<TelemetryListener>();
+  private pendingRecords: EngineStepRecord[] = [];
+  private pendingEvents: RequestEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlush = 0;
+  private numRequestIdsSent = 0;
+
+  constructor(private readonly flushMs = 100) {}
+
+  /** Sets (or resets) the engine: clears sessions and requests (their listeners hear why). */
+  configure(setup: EngineSetup): void {
+    this.validate(setup);
+    this.loop?.pause();
+    this.engine?.cancelAll('engine reset');
+    for (const s of this.sessions.keys()) this.engine?.removeSession(s);
+    this.sessions.clear();
+    this.engine = null;
+    this.loop = null;
+    this.mirror = null;
+    this.setup = setup;
+    this.clock = setup.backend.kind === 'simulated' ? new VirtualClock() : new RealClock();
+  }
+
+  private validate(setup: EngineSetup): void {
+    const pos = (name: string, v: number | undefined) => {
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new RangeError(`${name} must be a positive whole number, got ${v}.`);
+    };
+    pos('numPages', setup.numPages);
+    pos('tokensPerPage', setup.tokensPerPage);
+    if (setup.poolMiB !== undefined && !(setup.poolMiB > 0)) throw new RangeError(`poolMiB must be > 0, got ${setup.poolMiB}.`);
+    if (setup.numPages === undefined && setup.poolMiB === undefined) throw new RangeError('Give the pool size as numPages or poolMiB.');
+    if (setup.backend.kind === 'simulated' && !GPU_SPECS[setup.backend.gpu]) {
+      throw new RangeError(`Unknown simulated GPU "${setup.backend.gpu}"; known: ${Object.keys(GPU_SPECS).join(', ')}.`);
+    }
+  }
+
+  /** Loads a model through `factory`; the first model fixes the page size (tokensPerPage x its bytes per token). */
+  async loadModel(sessionId: string, factory: RunnerFactory): Promise<SessionInfo> {
+    const setup = this.setup;
+    if (!setup) throw new Error('configure() the engine before loading a model.');
+    if (this.sessions.has(sessionId)) throw new Error(`A model is already loaded as "${sessionId}".`);
+    const { runner, info, eosTokenIds } = await factory.create(sessionId, this.clock);
+    if (!this.engine) {
+      const pageBytes = setup.tokensPerPage * bytesPerToken(info.layout);
+      const numPages = setup.numPages ?? Math.floor((setup.poolMiB! * 2 ** 20) / pageBytes);
+      if (numPages < 2) {
+        runner.dispose();
+        throw new RangeError(`A pool of ${setup.poolMiB} MiB holds ${numPages} page(s) of ${pageBytes} B (${setup.tokensPerPage} tokens of "${info.label}"); at least 2 are needed.`);
+      }
+      this.engine = new Engine(this.clock, { numPages, pageBytes, scheduler: setup.scheduler });
+      this.mirror = new PoolMirror(numPages);
+      this.loop = new EngineLoop(this.engine);
+      this.engine.onStep((rec, events) => this.onStep(rec, events));
+    }
+    try {
+      this.engine.addSession({ id: sessionId, layout: info.layout, maxModelLen: info.maxModelLen, runner, eosTokenIds });
+    } catch (e) {
+      runner.dispose();
+      throw e;
+    }
+    const tokensPerPage = this.engine.schedulerState!.allocator(sessionId).tokensPerPage;
+    const full: SessionInfo = { ...info, tokensPerPage };
+    this.sessions.set(sessionId, full);
+    this.mirror!.update(this.engine);
+    return full;
+  }
+
+  unloadModel(sessionId: string): void {
+    this.engine?.removeSession(sessionId);
+    this.sessions.delete(sessionId);
+  }
+
+  listSessions(): SessionInfo[] {
+    return [...this.sessions.values()];
+  }
+
+  submit(spec: RequestSpec, listener?: RequestListener): void {
+    if (!this.engine) {
+      listener?.({ kind: 'finished', requestId: spec.requestId, reason: 'rejected', detail: 'no model is loaded', time: 0 });
+      return;
+    }
+    this.engine.submit(spec, listener);
+    this.loop!.notify();
+    this.scheduleFlush();
+  }
+
+  cancel(requestId: string): boolean {
+    const ok = this.engine?.cancel(requestId) ?? false;
+    this.mirror?.update(this.engine!);
+    this.scheduleFlush();
+    return ok;
+  }
+
+  run(): void {
+    this.loop?.start();
+  }
+
+  pause(): void {
+    this.loop?.pause();
+    this.scheduleFlush();
+  }
+
+  async singleStep(): Promise<EngineStepRecord | null> {
+    return (await this.loop?.singleStep()) ?? null;
+  }
+
+  setSpeed(speed: number): void {
+    this.loop?.setSpeed(speed);
+  }
+
+  get loopState(): LoopState {
+    return this.loop?.loopState ?? 'paused';
+  }
+
+  get engineClock(): EngineClock {
+    return this.clock;
+  }
+
+  /** The current engine (null until a model is loaded); for tests and Node benchmarks. */
+  get currentEngine(): Engine | null {
+    return this.engine;
+  }
+
+  /** The shared pool mirror (null when not cross-origin isolated or no pool yet); send once, read every frame. */
+  sharedPoolMirror(): Int32Array | null {
+    return this.mirror?.shared ? this.mirror.data : null;
+  }
+
+  /** Block table of a request (logical block -> page) and its tokens, for the block-table view. */
+  blockTable(requestId: string): { pages: number[]; tokenIds: number[]; tokensPerPage: number; numComputedTokens: number; sessionId: string } | null {
+    const sch = this.engine?.schedulerState;
+    const req = sch?.getRequest(requestId);
+    if (!sch || !req) return null;
+    const alloc = sch.allocator(req.model);
+    return { pages: [...alloc.blockTable(requestId)], tokenIds: [...req.allTokenIds], tokensPerPage: alloc.tokensPerPage, numComputedTokens: req.numComputedTokens, sessionId: req.model };
+  }
+
+  subscribe(listener: TelemetryListener): () => void {
+    this.telemetryListeners.add(listener);
+    return () => this.telemetryListeners.delete(listener);
+  }
+
+  private onStep(rec: EngineStepRecord, events: RequestEvent[]): void {
+    this.mirror?.update(this.engine!);
+    this.pendingRecords.push(rec);
+    for (const e of events) this.pendingEvents.push(e);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null) return;
+    const wait = Math.max(0, this.lastFlush + this.flushMs - performance.now());
+    this.flushTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  /** Sends what accumulated since the last batch to every telemetry listener. */
+  flush(): void {
+    this.flushTimer = null;
+    this.lastFlush = performance.now();
+    const m = this.mirror;
+    const ids = m ? m.requestIds.slice(this.numRequestIdsSent) : [];
+    const newRequestIds = ids.map((id, i): [number, string] => [this.numRequestIdsSent + i, id]);
+    this.numRequestIdsSent += ids.length;
+    const batch: TelemetryBatch = {
+      records: this.pendingRecords,
+      events: this.pendingEvents,
+      loop: this.loopState,
+      ...(m && !m.shared ? { poolCopy: m.data.slice() } : {}),
+      ...(newRequestIds.length ? { newRequestIds } : {}),
+      ...(this.loop?.error ? { error: this.loop.error.message } : {}),
+    };
+    this.pendingRecords = [];
+    this.pendingEvents = [];
+    for (const l of this.telemetryListeners) l(batch);
+  }
+}
