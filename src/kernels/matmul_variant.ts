@@ -1,0 +1,130 @@
+/**
+ * Which matmul kernel runs, and with which tile sizes: the rules are here, explicit, and tested
+ * (test/unit/matmul-variant.test.ts), so a benchmark or a trace can say why a variant ran.
+ *
+ * Variants (each documented in its shader's header):
+ *   tiled            shaders/matmul_tiled.wgsl            register-blocked GEMM, prefill-sized M
+ *   skinny           shaders/matmul_skinny.wgsl           matrix-vector for M <= 16, workgroup-memory reduction
+ *   skinny-subgroup  shaders/matmul_skinny_subgroups.wgsl the same, reduced with subgroupAdd (needs `subgroups`)
+ *   skinny-f16       shaders/matmul_skinny.f16.wgsl       the same with native f16 products (needs `shader-f16`, f16 W)
+ * Weight types: 'f32', and 'f16' (packed two per u32, src/kernels/f16.ts; read by every variant, with
+ * unpack2x16float everywhere except skinny-f16, which reads the same bytes as vec4<f16>).
+ */
+
+export type MatmulVariant = 'tiled' | 'skinny' | 'skinny-subgroup' | 'skinny-f16';
+export type MatmulWeightType = 'f32' | 'f16';
+
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['tiled', 'skinny', 'skinny-subgroup', 'skinny-f16'];
+
+/** The largest M the skinny variants take: they keep MR × NR partial sums per thread, MR <= 16. */
+export const SKINNY_MAX_M = 16;
+
+export interface MatmulFeatures {
+  subgroups: boolean;
+  shaderF16: boolean;
+}
+
+/**
+ * The automatic choice:
+ *   1. M > 16                                   -> tiled (enough rows to reuse each loaded W tile BM times);
+ *   2. M <= 16 and the device has subgroups     -> skinny-subgroup (decode is bound by weight bytes, which
+ *      every skinny variant reads once; they differ in the reduction, and subgroupAdd needs no barriers);
+ *   3. M <= 16, f16 weights and shader-f16      -> skinny-f16 (f16 products halve the ALU work per weight);
+ *   4. otherwise                                -> skinny (portable: compatibility mode, no features).
+ * N and K do not change the choice: both kernels handle any N and K (K padded, see matmul_layout.ts).
+ */
+export function chooseMatmulVariant(
+  M: number,
+  _N: number,
+  _K: number,
+  weightType: MatmulWeightType,
+  features: MatmulFeatures,
+): MatmulVariant {
+  if (M > SKINNY_MAX_M) return 'tiled';
+  if (features.subgroups) return 'skinny-subgroup';
+  if (weightType === 'f16' && features.shaderF16) return 'skinny-f16';
+  return 'skinny';
+}
+
+/** Why `variant` cannot run here (a missing feature, an unsupported shape), or undefined if it can. */
+export function variantUnsupported(
+  variant: MatmulVariant,
+  M: number,
+  weightType: MatmulWeightType,
+  features: MatmulFeatures,
+): string | undefined {
+  if (variant !== 'tiled' && M > SKINNY_MAX_M) return `${variant} takes M <= ${SKINNY_MAX_M}, not ${M}`;
+  if (variant === 'skinny-subgroup' && !features.subgroups) return 'skinny-subgroup needs the subgroups feature';
+  if (variant === 'skinny-f16' && !features.shaderF16) return 'skinny-f16 needs the shader-f16 feature';
+  if (variant === 'skinny-f16' && weightType !== 'f16') return 'skinny-f16 reads f16 weights only';
+  return undefined;
+}
+
+/** Tile sizes, set as WGSL overrides. */
+export interface MatmulConfig {
+  /** Why this config was picked, for logs and benchmark JSON. */
+  name: string;
+  /** tiled: threads WGX × WGY, each TM × TN outputs (multiples of 4, <= 8), BK k-columns per tile (multiple of 8). */
+  tiled: { wgx: number; wgy: number; tm: number; tn: number; bk: number };
+  /** skinny*: WG threads (power of two), NR rows of W per workgroup (<= 4), RCH values per tree round. */
+  skinny: { wg: number; nr: number; rch: number };
+}
+
+/**
+ * Hardware GPUs: a 128 × 128 block per 256-thread workgroup, 8 × 8 outputs per thread (64 FMAs per
+ * 16 values read from workgroup memory), BK = 8 (16 KiB of double-buffered tiles, inside the default
+ * 16 KiB limit so compatibility-mode devices take it too). Skinny: 256 threads over K, 4 rows of W per
+ * workgroup (4 independent 16-byte loads in flight per thread).
+ */
+export const HARDWARE_CONFIG: MatmulConfig = {
+  name: 'hardware: tiled 128x128 (16x16 threads, 8x8 each, BK 8); skinny 256 threads x 4 rows',
+  tiled: { wgx: 16, wgy: 16, tm: 8, tn: 8, bk: 8 },
+  skinny: { wg: 256, nr: 4, rch: 8 },
+};
+
+/**
+ * Software adapters (SwiftShader runs invocations as CPU SIMD lanes and every barrier switches between
+ * all of a workgroup's invocations): a 64 × 64 block per 64-thread workgroup (8 × 8 threads, 8 × 8 each)
+ * keeps the arithmetic per barrier high while making fewer invocations to switch; skinny with 64 threads
+ * halves the tree's depth and the per-invocation overhead. Measured against the hardware config on
+ * SwiftShader in the kernels.matmul benchmark (its `config` cases).
+ */
+export const SOFTWARE_CONFIG: MatmulConfig = {
+  name: 'software: tiled 64x64 (8x8 threads, 8x8 each, BK 8); skinny 64 threads x 4 rows',
+  tiled: { wgx: 8, wgy: 8, tm: 8, tn: 8, bk: 8 },
+  skinny: { wg: 64, nr: 4, rch: 8 },
+};
+
+/** The config for an adapter: software (SwiftShader, llvmpipe, WARP) or hardware. */
+export function matmulConfigFor(info: { isSoftware: boolean }): MatmulConfig {
+  return info.isSoftware ? SOFTWARE_CONFIG : HARDWARE_CONFIG;
+}
+
+/** Checks a config against the WGSL's fixed register arrays and the device's limits; throws on a bad one. */
+export function checkMatmulConfig(
+  c: MatmulConfig,
+  limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupStorageSize: number; maxComputeWorkgroupSizeX: number; maxComputeWorkgroupSizeY: number },
+): void {
+  const { wgx, wgy, tm, tn, bk } = c.tiled;
+  const bad = (why: string) => {
+    throw new RangeError(`matmul config "${c.name}": ${why}`);
+  };
+  if (![4, 8].includes(tm) || ![4, 8].includes(tn)) bad('TM and TN must be 4 or 8');
+  if (bk % 8 !== 0 || bk <= 0) bad('BK must be a positive multiple of 8');
+  const nt = wgx * wgy;
+  if (nt > limits.maxComputeInvocationsPerWorkgroup) bad(`${nt} threads > maxComputeInvocationsPerWorkgroup`);
+  if (wgx > limits.maxComputeWorkgroupSizeX || wgy > limits.maxComputeWorkgroupSizeY) bad('workgroup size over the limits');
+  const bm = tm * wgy;
+  const bn = tn * wgx;
+  if (Math.ceil((bm * bk) / 4 / nt) > 4) bad('more than 4 x loads per thread (register array size)');
+  if (Math.ceil((bn * bk) / 4 / nt) > 4) bad('more than 4 W loads per thread (register array size)');
+  const tiledBytes = 2 * bk * (bm + bn) * 4;
+  if (tiledBytes > limits.maxComputeWorkgroupStorageSize) bad(`tiled needs ${tiledBytes} B of workgroup memory`);
+  const { wg, nr, rch } = c.skinny;
+  if (wg & (wg - 1) || wg < 4) bad('skinny WG must be a power of two >= 4');
+  if (wg > limits.maxComputeInvocationsPerWorkgroup || wg > limits.maxComputeWorkgroupSizeX) bad('skinny WG over the limits');
+  if (nr < 1 || nr > 4) bad('skinny NR must be 1..4');
+  const subgroupBytes = (wg / 4) * SKINNY_MAX_M * nr * 4;
+  if (subgroupBytes > limits.maxComputeWorkgroupStorageSize) bad(`skinny-subgroup needs ${subgroupBytes} B of workgroup memory`);
+  if (rch * wg * 4 > limits.maxComputeWorkgroupStorageSize) bad('skinny RCH × WG over the workgroup memory limit');
+}
