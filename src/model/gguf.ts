@@ -89,9 +89,13 @@ class Cursor {
   /** A u64 count or size bounded by `limit` (and by the bytes left, each item taking >= minBytes). */
   async count(what: string, limit: number, minBytes = 1): Promise<number> {
     const v = await this.u64(what);
-    const left = this.src.size === undefined ? Infinity : Math.floor((this.src.size - this.pos) / minBytes);
-    if (v > BigInt(Math.min(limit, left))) throw new HeaderLengthError(this.src.name, what, v, Math.min(limit, left));
-    return Number(v);
+    if (v > BigInt(limit)) throw new HeaderLengthError(this.src.name, what, v, limit);
+    const n = Number(v);
+    // Each item takes at least minBytes: a count the rest of the file cannot hold means a cut file.
+    if (this.src.size !== undefined && this.pos + n * minBytes > this.src.size) {
+      throw new TruncatedFileError(this.src.name, `${what} (${n} items of >= ${minBytes} bytes)`, this.pos + n * minBytes, this.src.size);
+    }
+    return n;
   }
   async string(what: string): Promise<string> {
     const n = await this.count(`${what} (string length)`, LIMITS.stringBytes);
