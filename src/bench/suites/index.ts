@@ -2,8 +2,10 @@
 import type { BenchSuite } from '../suite';
 import { trivialSuite } from './trivial';
 import { schedulerSuite } from './scheduler';
+import { kernelsMatmulSuite } from './kernels-matmul';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
   [schedulerSuite.name]: schedulerSuite,
+  [kernelsMatmulSuite.name]: kernelsMatmulSuite,
 };

@@ -1,0 +1,376 @@
+/**
+ * `kernels.matmul`: GFLOP/s of our matmul (src/kernels/matmul.ts) against TensorFlow.js's WebGPU backend
+ * (`tf.matMul`) on the issue's shapes, f32 and packed-f16 weights, run side by side on one device.
+ *
+ * For each shape, in this order (interleaved case by case, so both see the same machine state):
+ *   `... ours f32 gpu-ts`   our kernel, GPU timestamps around a pass of `inner` dispatches, per dispatch
+ *   `... ours f32 wall`     our kernel, wall clock: submit `inner` dispatches, read y back (mapAsync)
+ *   `... ours f16 gpu-ts` / `... ours f16 wall`   the same with packed-f16 weights
+ *   `... tfjs wall`         tf.matMul(x, W, false, true) `inner` times, then `await data()` (reads y back)
+ * The tfjs case's params carry the speed ratios ours/tfjs (tfjs ms ÷ our ms, medians of the last 5
+ * samples of each case, i.e. timed repetitions), wall against wall (the like-for-like figure) and our
+ * timestamps against tfjs wall; the suite logs them too. tfjs has no f16 weights: the f16 ratios compare
+ * against its f32 product. GB/s columns are effective weight reads (W bytes / time).
+ *
+ * Before timing, every variant that runs here is checked against the f64 reference (a benchmark of a
+ * wrong kernel is worse than none). On hardware adapters the suite adds 2048³ and 1×4096×4096 and a few
+ * alternative tile configs (`config ...` cases) that document why HARDWARE_CONFIG is what it is; on
+ * software adapters it times the hardware config against SOFTWARE_CONFIG on two shapes.
+ *
+ * Where tfjs cannot be loaded (the Node/Dawn bundle on a GPU server has no node_modules) its cases are
+ * left out and the log says so.
+ */
+import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
+import {
+  HARDWARE_CONFIG,
+  MatmulKernel,
+  SOFTWARE_CONFIG,
+  checkMatmulConfig,
+  matmulConfigFor,
+  matmulKStride,
+  matmulReference,
+  matmulWeightBytes,
+  matmulWeightData,
+  padRows,
+  variantUnsupported,
+  type MatmulConfig,
+  type MatmulVariant,
+  type MatmulWeightType,
+} from '../../kernels/matmul';
+import { packF16Rows, unpackF16Rows } from '../../kernels/f16';
+import type { BenchCase, BenchContext, BenchSample, BenchSuite } from '../suite';
+
+type Shape = [number, number, number];
+
+const ISSUE_SHAPES: Shape[] = [
+  [256, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [1, 2048, 2048],
+  [8, 2048, 2048],
+  [32, 2048, 2048],
+  [128, 768, 768],
+];
+const HARDWARE_SHAPES: Shape[] = [
+  [2048, 2048, 2048],
+  [1, 4096, 4096],
+];
+
+const shapeName = ([M, N, K]: Shape) => `${M}x${N}x${K}`;
+
+/** Deterministic pseudo-random fill (values in [-1, 1)); fast enough for 16M values. */
+function fill(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Dispatches per timed repetition: enough work per sample that launch overhead and timer resolution vanish. */
+function innerReps(gpu: GpuContext, flops: number): number {
+  if (gpu.info.isSoftware) return 1;
+  return Math.max(1, Math.min(50, Math.ceil(2e10 / flops)));
+}
+
+/** Medians of recorded samples, for the ratios (the last 5: timed repetitions, never warm-up). */
+function recentMedian(samples: number[]): number {
+  const s = samples.slice(-5).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface OursCase {
+  kernel: MatmulKernel;
+  x: GPUBuffer;
+  w: GPUBuffer;
+  y: GPUBuffer;
+  readback: GPUBuffer;
+  shape: Shape;
+  weightType: MatmulWeightType;
+  variant?: MatmulVariant;
+}
+
+function makeOurs(gpu: GpuContext, kernel: MatmulKernel, shape: Shape, weightType: MatmulWeightType, variant?: MatmulVariant): OursCase {
+  const { device } = gpu;
+  const [M, N, K] = shape;
+  const KP = matmulKStride(K, weightType);
+  const x = storageBuffer(device, 'MatmulBench.x', padRows(fill(M * K, 1), M, K, KP));
+  const w = storageBuffer(device, 'MatmulBench.w', matmulWeightData(fill(N * K, 2), N, K, weightType));
+  const y = storageBuffer(device, 'MatmulBench.y', M * N * 4);
+  const readback = createBuffer(device, { label: 'MatmulBench.readback', size: M * N * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  return { kernel, x, w, y, readback, shape, weightType, ...(variant ? { variant } : {}) };
+}
+
+function encodeOurs(pass: GPUComputePassEncoder, o: OursCase, inner: number): MatmulVariant {
+  const [M, N, K] = o.shape;
+  let v: MatmulVariant | undefined;
+  for (let i = 0; i < inner; i++) {
+    const d = o.kernel.encode(pass, { x: o.x, w: o.w, y: o.y, M, N, K, weightType: o.weightType, ...(o.variant ? { variant: o.variant } : {}) });
+    v = d!.variant;
+  }
+  return v!;
+}
+
+function destroyOurs(o: OursCase): void {
+  for (const b of [o.x, o.w, o.y, o.readback]) b.destroy();
+}
+
+/** Our kernel timed by GPU timestamps (or the timer's wall-clock fallback), per dispatch. */
+function oursTimestampRun(gpu: GpuContext, o: OursCase, timer: GpuTimer, inner: number): () => Promise<BenchSample> {
+  return async () => {
+    const enc = gpu.device.createCommandEncoder({ label: 'MatmulBench.encoder' });
+    timer.begin();
+    const pass = enc.beginComputePass(timer.pass('matmul'));
+    encodeOurs(pass, o, inner);
+    pass.end();
+    timer.end(enc);
+    gpu.device.queue.submit([enc.finish()]);
+    const t = await timer.read();
+    return { ms: t.totalMs / inner, method: t.method };
+  };
+}
+
+/** Our kernel timed as tfjs is: wall clock from encoding to y read back on the CPU, per dispatch. */
+function oursWallRun(gpu: GpuContext, o: OursCase, inner: number): () => Promise<BenchSample> {
+  const [M, N] = o.shape;
+  return async () => {
+    const t0 = performance.now();
+    const enc = gpu.device.createCommandEncoder({ label: 'MatmulBench.encoder' });
+    const pass = enc.beginComputePass({ label: 'MatmulBench.pass' });
+    encodeOurs(pass, o, inner);
+    pass.end();
+    enc.copyBufferToBuffer(o.y, 0, o.readback, 0, M * N * 4);
+    gpu.device.queue.submit([enc.finish()]);
+    await o.readback.mapAsync(GPUMapMode.READ);
+    o.readback.unmap();
+    return { ms: (performance.now() - t0) / inner, method: 'wall-clock' };
+  };
+}
+
+/** Minimal view of the tfjs API we use (the package is a devDependency, loaded dynamically). */
+interface Tf {
+  tensor2d(values: Float32Array, shape: [number, number]): TfTensor;
+  matMul(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor;
+  registerBackend(name: string, factory: () => unknown, priority?: number): boolean;
+  setBackend(name: string): Promise<boolean>;
+  ready(): Promise<void>;
+  getBackend(): string;
+}
+interface TfTensor {
+  data(): Promise<Float32Array | Int32Array | Uint8Array>;
+  dispose(): void;
+}
+
+/** tfjs's WebGPU backend on OUR device (so both run on one adapter), or the reason it is unavailable. */
+async function loadTfjs(gpu: GpuContext): Promise<Tf | string> {
+  try {
+    const tf = (await import('@tensorflow/tfjs-core')) as unknown as Tf;
+    const webgpu = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as { WebGPUBackend: new (d: GPUDevice, info?: unknown) => unknown };
+    tf.registerBackend('webgpu-shared', () => new webgpu.WebGPUBackend(gpu.device, gpu.adapter.info), 0);
+    if (!(await tf.setBackend('webgpu-shared'))) return 'tf.setBackend("webgpu-shared") failed';
+    await tf.ready();
+    return tf;
+  } catch (e) {
+    return `could not load tfjs here (${(e as Error).message})`;
+  }
+}
+
+/** Checks every runnable variant × weight type against the reference on small awkward shapes; throws on a mismatch. */
+async function verify(gpu: GpuContext, kernel: MatmulKernel, log: (m: string) => void): Promise<void> {
+  const { device } = gpu;
+  const shapes: Shape[] = [[1, 300, 264], [8, 300, 264], [100, 300, 264]];
+  const variants: MatmulVariant[] = ['tiled', 'skinny', 'skinny-subgroup', 'skinny-f16'];
+  const checked: string[] = [];
+  for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
+    for (const shape of shapes) {
+      const [M, N, K] = shape;
+      const xv = fill(M * K, 5);
+      const wv = fill(N * K, 6);
+      const wRef = weightType === 'f16' ? unpackF16Rows(packF16Rows(wv, N, K), N, K) : wv;
+      const want = matmulReference(xv, wRef, M, N, K);
+      for (const variant of variants) {
+        if (variantUnsupported(variant, M, weightType, kernel.features)) continue;
+        const KP = matmulKStride(K, weightType);
+        const x = storageBuffer(device, 'MatmulBench.verify.x', padRows(xv, M, K, KP));
+        const w = storageBuffer(device, 'MatmulBench.verify.w', matmulWeightData(wv, N, K, weightType));
+        const y = storageBuffer(device, 'MatmulBench.verify.y', M * N * 4);
+        const enc = device.createCommandEncoder({ label: 'MatmulBench.verify' });
+        const pass = enc.beginComputePass({ label: 'MatmulBench.verify' });
+        kernel.encode(pass, { x, w, y, M, N, K, weightType, variant });
+        pass.end();
+        device.queue.submit([enc.finish()]);
+        const got = new Float32Array(await readBuffer(device, y, M * N * 4));
+        for (const b of [x, w, y]) b.destroy();
+        const tol = variant === 'skinny-f16' ? 5e-2 : 1e-3;
+        let bad = 0;
+        let first = '';
+        for (let i = 0; i < want.length; i++) {
+          const err = Math.abs(got[i]! - want[i]!);
+          if (!(err <= tol + tol * Math.abs(want[i]!))) {
+            if (!bad) first = `[${i}] got ${got[i]}, want ${want[i]}`;
+            bad++;
+          }
+        }
+        if (bad) throw new Error(`kernels.matmul: ${variant} ${weightType} ${shapeName(shape)} is wrong: ${bad} mismatches, first ${first}`);
+        checked.push(`${variant}/${weightType}/M=${M}`);
+      }
+    }
+  }
+  kernel.clearBindGroups();
+  log(`matmul verified against the f64 reference (${kernel.config.name}): ${checked.join(', ')}`);
+}
+
+/** Alternative tile configs timed on hardware, to justify HARDWARE_CONFIG (only those the device's limits allow). */
+function hardwareAlternatives(): MatmulConfig[] {
+  return [
+    { name: 'alt: tiled 64x64 (16x16 threads, 4x4 each, BK 8); skinny 128 threads x 4 rows', tiled: { wgx: 16, wgy: 16, tm: 4, tn: 4, bk: 8 }, skinny: { wg: 128, nr: 4, rch: 8 } },
+    { name: 'alt: tiled 128x64 (8x16 threads, 8x8 each, BK 16); skinny 256 threads x 2 rows', tiled: { wgx: 8, wgy: 16, tm: 8, tn: 8, bk: 16 }, skinny: { wg: 256, nr: 2, rch: 8 } },
+    { name: 'alt: tiled 128x128 (16x16 threads, 8x8 each, BK 16); skinny 64 threads x 4 rows', tiled: { wgx: 16, wgy: 16, tm: 8, tn: 8, bk: 16 }, skinny: { wg: 64, nr: 4, rch: 8 } },
+  ];
+}
+
+export const kernelsMatmulSuite: BenchSuite = {
+  name: 'kernels.matmul',
+  description:
+    'y = x·W^T, GFLOP/s of our matmul (f32 and packed-f16 W; automatic variant) vs tfjs tf.matMul, interleaved per shape; GB/s = effective weight reads',
+  needsGpu: true,
+  async cases(ctx: BenchContext): Promise<BenchCase[]> {
+    const gpu = ctx.gpu!;
+    const cache = new PipelineCache(gpu.device);
+    const kernel = new MatmulKernel(gpu, cache);
+    ctx.log(`matmul config for this adapter: ${kernel.config.name}`);
+    const cases: BenchCase[] = [];
+
+    if (ctx.smoke) {
+      const o = makeOurs(gpu, kernel, [8, 64, 64], 'f32');
+      const timer = new GpuTimer(gpu, 1);
+      return [{
+        name: 'matmul 8x64x64 ours f32 gpu-ts',
+        params: { M: 8, N: 64, K: 64, weightType: 'f32', impl: 'ours' },
+        work: { flops: 2 * 8 * 64 * 64, bytes: matmulWeightBytes(64, 64, 'f32') },
+        run: oursTimestampRun(gpu, o, timer, 1),
+        dispose: () => { destroyOurs(o); timer.destroy(); },
+      }];
+    }
+
+    await verify(gpu, kernel, ctx.log);
+    const tf = await loadTfjs(gpu);
+    if (typeof tf === 'string') ctx.log(`tfjs cases left out: ${tf}`);
+    else ctx.log(`tfjs ${tf.getBackend()} backend on our device`);
+
+    const shapes = gpu.info.isSoftware ? ISSUE_SHAPES : [...ISSUE_SHAPES, ...HARDWARE_SHAPES];
+    for (const shape of shapes) {
+      const [M, N, K] = shape;
+      const flops = 2 * M * N * K;
+      const inner = innerReps(gpu, flops);
+      const samples = new Map<string, number[]>();
+      const recorded = (key: string, run: () => Promise<BenchSample>) => async () => {
+        const s = await run();
+        (samples.get(key) ?? samples.set(key, []).get(key)!).push(s.ms);
+        return s;
+      };
+      const base = { M, N, K, inner };
+      for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
+        const variant = kernel.choose(M, N, K, weightType);
+        const work = { flops, bytes: matmulWeightBytes(N, K, weightType) };
+        // Buffers are made when the case first runs and destroyed in dispose, so one shape's are live at a time.
+        let o: OursCase | undefined;
+        let timer: GpuTimer | undefined;
+        const ours = () => (o ??= makeOurs(gpu, kernel, shape, weightType));
+        cases.push({
+          name: `matmul ${shapeName(shape)} ours ${weightType} gpu-ts`,
+          params: { ...base, weightType, impl: 'ours', variant, timing: 'gpu-timestamp' },
+          work,
+          run: recorded(`${weightType}-ts`, () => oursTimestampRun(gpu, ours(), (timer ??= new GpuTimer(gpu, 1)), inner)()),
+          dispose: () => timer?.destroy(),
+        });
+        cases.push({
+          name: `matmul ${shapeName(shape)} ours ${weightType} wall`,
+          params: { ...base, weightType, impl: 'ours', variant, timing: 'wall-clock (submit to readback)' },
+          work,
+          run: recorded(`${weightType}-wall`, () => oursWallRun(gpu, ours(), inner)()),
+          dispose: () => {
+            if (o) destroyOurs(o);
+            o = undefined;
+            kernel.clearBindGroups();
+          },
+        });
+      }
+      if (typeof tf !== 'string') {
+        let a: TfTensor | undefined;
+        let b: TfTensor | undefined;
+        const params: BenchCase['params'] = { ...base, weightType: 'f32', impl: 'tfjs', timing: 'wall-clock (calls to await data())' };
+        cases.push({
+          name: `matmul ${shapeName(shape)} tfjs f32 wall`,
+          params,
+          work: { flops, bytes: matmulWeightBytes(N, K, 'f32') },
+          run: recorded('tfjs', async () => {
+            a ??= tf.tensor2d(fill(M * K, 1), [M, K]);
+            b ??= tf.tensor2d(fill(N * K, 2), [N, K]);
+            const t0 = performance.now();
+            let c: TfTensor | undefined;
+            for (let i = 0; i < inner; i++) {
+              c?.dispose();
+              c = tf.matMul(a, b, false, true);
+            }
+            await c!.data();
+            c!.dispose();
+            return { ms: (performance.now() - t0) / inner, method: 'wall-clock' };
+          }),
+          dispose: () => {
+            a?.dispose();
+            b?.dispose();
+            const tfjs = recentMedian(samples.get('tfjs') ?? []);
+            const parts: string[] = [];
+            for (const key of ['f32-wall', 'f32-ts', 'f16-wall', 'f16-ts']) {
+              const ratio = tfjs / recentMedian(samples.get(key) ?? []);
+              params[`ratio_${key.replace('-', '_')}`] = Number(ratio.toFixed(3));
+              parts.push(`${key} ${ratio.toFixed(2)}x`);
+            }
+            ctx.log(`ours/tfjs speed ${shapeName(shape)}: ${parts.join(', ')}`);
+          },
+        });
+      }
+    }
+
+    // Tile configs: software adapters time the hardware config too; hardware adapters a few alternatives.
+    const configs = gpu.info.isSoftware ? [HARDWARE_CONFIG, SOFTWARE_CONFIG] : [HARDWARE_CONFIG, ...hardwareAlternatives()];
+    const configShapes: Shape[] = gpu.info.isSoftware ? [[256, 256, 256], [1, 2048, 2048]] : [[2048, 2048, 2048], [1, 4096, 4096]];
+    for (const config of configs) {
+      try {
+        checkMatmulConfig(config, gpu.device.limits);
+      } catch (e) {
+        ctx.log(`config left out: ${(e as Error).message}`);
+        continue;
+      }
+      const k2 = config === matmulConfigFor(gpu.info) ? kernel : new MatmulKernel(gpu, cache, config);
+      if (k2 !== kernel) await verify(gpu, k2, ctx.log);
+      for (const shape of configShapes) {
+        for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
+          const [M, N, K] = shape;
+          const flops = 2 * M * N * K;
+          const inner = innerReps(gpu, flops);
+          let o: OursCase | undefined;
+          let timer: GpuTimer | undefined;
+          cases.push({
+            name: `config ${config.name.split(':')[0]}${config.name.startsWith('alt') ? ` ${config.name.split(':')[1]!.split(';')[0]!.trim()}` : ''} matmul ${shapeName(shape)} ${weightType} gpu-ts`,
+            params: { M, N, K, inner, weightType, config: config.name, variant: k2.choose(M, N, K, weightType) },
+            work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
+            run: () => oursTimestampRun(gpu, (o ??= makeOurs(gpu, k2, shape, weightType)), (timer ??= new GpuTimer(gpu, 1)), inner)(),
+            dispose: () => {
+              if (o) destroyOurs(o);
+              o = undefined;
+              timer?.destroy();
+              k2.clearBindGroups();
+            },
+          });
+        }
+      }
+    }
+    return cases;
+  },
+};
