@@ -6,6 +6,7 @@
  */
 import { bytesPerToken, type KVLayout } from '../kv';
 import type { RequestSpec, SchedulerConfig } from '../scheduler';
+import { generateWorkload, type GeneratedRequest, type WorkloadConfig } from '../workload';
 import { RealClock, VirtualClock, type EngineClock } from './clock';
 import { Engine, type RequestListener } from './engine';
 import { EngineLoop, type LoopState } from './loop';
@@ -49,6 +50,45 @@ export interface TelemetryBatch {
   /** Request number -> id for numbers first seen since the last batch. */
   newRequestIds?: Array<[number, string]>;
   error?: string;
+  /** Bumped by every configure(): a batch of an older epoch belongs to a run the UI has reset. */
+  epoch: number;
+}
+
+/** What startWorkload() submitted: request ids and the engine-clock window their arrivals span. */
+export interface WorkloadStarted {
+  numRequests: number;
+  numSamples: number;
+  firstArrivalMs: number;
+  lastArrivalMs: number;
+}
+
+/** A page range of the pool with its own free queue (partitions); one region 'shared' otherwise. */
+export interface PoolRegionInfo {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * A generated request as the scheduler takes it: the workload's seconds since the run started become
+ * engine-clock ms from `startMs`; the workload's e2e SLO has no scheduler counterpart and is dropped.
+ */
+export function toRequestSpec(r: GeneratedRequest, startMs: number): RequestSpec {
+  const spec: RequestSpec = {
+    requestId: r.requestId,
+    tenant: r.tenant,
+    model: r.model,
+    promptTokenIds: r.promptTokenIds,
+    maxTokens: r.maxTokens,
+    sampling: { temperature: r.sampling.temperature, topP: r.sampling.topP, topK: r.sampling.topK, seed: r.sampling.seed },
+    arrivalTime: startMs + r.arrivalTimeS * 1000,
+    priority: r.priority,
+    n: r.n,
+  };
+  if (r.slo && (r.slo.ttftMs !== undefined || r.slo.tpotMs !== undefined)) {
+    spec.slo = { ...(r.slo.ttftMs !== undefined ? { ttftMs: r.slo.ttftMs } : {}), ...(r.slo.tpotMs !== undefined ? { tpotMs: r.slo.tpotMs } : {}) };
+  }
+  return spec;
 }
 
 export type TelemetryListener = (batch: TelemetryBatch) => void;
@@ -90,11 +130,12 @@ export class EngineService {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
   private numRequestIdsSent = 0;
+  private epoch = 0;
 
   constructor(private readonly flushMs = 100) {}
 
-  /** Sets (or resets) the engine: clears sessions and requests (their listeners hear why). */
-  configure(setup: EngineSetup): void {
+  /** Sets (or resets) the engine: clears sessions and requests (their listeners hear why). Returns the new epoch. */
+  configure(setup: EngineSetup): number {
     this.validate(setup);
     this.loop?.pause();
     this.engine?.cancelAll('engine reset');
@@ -105,6 +146,12 @@ export class EngineService {
     this.mirror = null;
     this.setup = setup;
     this.clock = setup.backend.kind === 'simulated' ? new VirtualClock() : new RealClock();
+    // Whatever the old engine left unsent belongs to the old epoch: drop it, and restart the id numbering
+    // (the new pool mirror numbers requests from 0 again).
+    this.pendingRecords = [];
+    this.pendingEvents = [];
+    this.numRequestIdsSent = 0;
+    return ++this.epoch;
   }
 
   private validate(setup: EngineSetup): void {
@@ -168,6 +215,35 @@ export class EngineService {
     this.engine.submit(spec, listener);
     this.loop!.notify();
     this.scheduleFlush();
+  }
+
+  /**
+   * Generates a seeded workload (src/workload) and submits every request with its arrival time on the
+   * engine clock, counted from now; the loop releases each when its time comes. Tenants and model must
+   * be the configured ones (unknown ones are rejected per request, with the reason, like any submit).
+   */
+  startWorkload(config: WorkloadConfig): WorkloadStarted {
+    if (!this.engine) throw new Error('Load a model before starting a workload.');
+    const requests = generateWorkload(config);
+    const start = this.clock.now();
+    let numSamples = 0;
+    for (const r of requests) {
+      this.engine.submit(toRequestSpec(r, start));
+      numSamples += r.n;
+    }
+    this.loop!.notify();
+    this.scheduleFlush();
+    return {
+      numRequests: requests.length,
+      numSamples,
+      firstArrivalMs: requests.length ? start + requests[0]!.arrivalTimeS * 1000 : start,
+      lastArrivalMs: requests.length ? start + requests[requests.length - 1]!.arrivalTimeS * 1000 : start,
+    };
+  }
+
+  /** The pool's regions (partition page ranges), for drawing boundaries; [] before a model is loaded. */
+  poolRegions(): PoolRegionInfo[] {
+    return this.engine ? this.engine.pagePool.regions.map((r) => ({ name: r.name, start: r.start, end: r.end })) : [];
   }
 
   cancel(requestId: string): boolean {
@@ -254,6 +330,7 @@ export class EngineService {
       ...(m && !m.shared ? { poolCopy: m.data.slice() } : {}),
       ...(newRequestIds.length ? { newRequestIds } : {}),
       ...(this.loop?.error ? { error: this.loop.error.message } : {}),
+      epoch: this.epoch,
     };
     this.pendingRecords = [];
     this.pendingEvents = [];

@@ -8,7 +8,8 @@ import { acquireGpu, WebGpuUnavailableError, type GpuContext } from '../gpu';
 import type { RequestSpec } from '../scheduler';
 import { describeGpu, runProbe, type GpuDescription, type ProbeReport } from './gpu-check';
 import type { RequestListener } from './engine';
-import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener } from './service';
+import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type WorkloadStarted } from './service';
+import type { WorkloadConfig } from '../workload';
 import { GPU_SPECS } from './simulated/gpu-specs';
 import { MODEL_SHAPES } from './simulated/cost-model';
 
@@ -48,8 +49,9 @@ const api = {
       models: Object.entries(MODEL_SHAPES).map(([id, m]) => ({ id, name: m.name })),
     };
   },
-  configure(setup: EngineSetup): void {
-    service.configure(setup);
+  /** Sets (or resets) the engine; returns the epoch that later telemetry batches carry. */
+  configure(setup: EngineSetup): number {
+    return service.configure(setup);
   },
   async loadSimulatedModel(sessionId: string, shapeId: string, gpuId: string, maxModelLen?: number): Promise<SessionInfo> {
     return service.loadModel(sessionId, simulatedModel(shapeId, gpuId, maxModelLen));
@@ -62,6 +64,14 @@ const api = {
   },
   submit(spec: RequestSpec, listener?: RequestListener): void {
     service.submit(spec, listener);
+  },
+  /** Generates a seeded workload in the worker and submits it with future arrival times. */
+  startWorkload(config: WorkloadConfig): WorkloadStarted {
+    return service.startWorkload(config);
+  },
+  /** Page ranges of the pool's regions (partitions), for the pool view's boundaries. */
+  poolRegions() {
+    return service.poolRegions();
   },
   cancel(requestId: string): boolean {
     return service.cancel(requestId);
