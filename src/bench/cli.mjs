@@ -2,12 +2,13 @@
 // `npm run bench -- [options]`: runs the benchmark suites in Chrome (default) or in Node on Dawn,
 // prints a table and writes versioned JSON. See README.md, "Benchmarks".
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chooseAdapter, chromeArgs, chromeVersion, findChrome } from './chrome.mjs';
+import { compareReports, formatMarkdown, parseThreshold } from './compare.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCHEMA_VERSION = 1;
@@ -16,7 +17,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --suite NAMES        comma-separated suites, or "all" (default: all)
   --runtime R          browser (Chrome through Playwright, default) | node (Dawn, the "webgpu" package)
   --adapter A          auto (default) | hardware | swiftshader
-  --out FILE           write JSON results here (default: bench/out/<runtime>-<adapter>.json)
+  --out FILE           write JSON results here (default: bench/out/<runtime>-<adapter>.json), and a
+                       markdown summary beside it (FILE with .md)
+  --baseline OLD.json  compare with an earlier report: ratio per case; exit 4 on a regression
+  --threshold T        change that counts as a regression or improvement (default 5%)
   --chrome PATH        Chrome/Chromium executable (default: $CHROME_PATH, then the usual places)
   --warmup N           untimed repetitions per case (default 2)
   --reps N             timed repetitions per case, at least 5 (default 7)
@@ -35,6 +39,8 @@ export function parseBenchArgs(argv) {
         runtime: { type: 'string', default: 'browser' },
         adapter: { type: 'string', default: process.env['WEBGPU_ADAPTER'] ?? 'auto' },
         out: { type: 'string' },
+        baseline: { type: 'string' },
+        threshold: { type: 'string', default: '5%' },
         chrome: { type: 'string' },
         warmup: { type: 'string', default: '2' },
         reps: { type: 'string', default: '7' },
@@ -56,9 +62,20 @@ export function parseBenchArgs(argv) {
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a whole number >= 0, not "${values.warmup}".`);
   if (!Number.isInteger(reps) || reps < 5) throw new Error(`--reps must be a whole number >= 5 (medians of fewer runs mislead), not "${values.reps}".`);
   if (values.chrome && !existsSync(values.chrome)) throw new Error(`--chrome ${values.chrome}: no such file.`);
+  let baseline = null;
+  if (values.baseline) {
+    if (!existsSync(values.baseline)) throw new Error(`--baseline ${values.baseline}: no such file.`);
+    try {
+      baseline = JSON.parse(readFileSync(values.baseline, 'utf8'));
+    } catch (e) {
+      throw new Error(`--baseline ${values.baseline}: not a JSON report (${e.message}).`);
+    }
+    if (!Array.isArray(baseline?.results)) throw new Error(`--baseline ${values.baseline}: no "results" array; is it a report written by npm run bench?`);
+  }
+  const threshold = parseThreshold(values.threshold);
   const suites = values.suite === 'all' ? 'all' : values.suite.split(',').map((s) => s.trim()).filter(Boolean);
   if (suites !== 'all' && suites.length === 0) throw new Error('--suite needs at least one name.');
-  return { ...values, suites, warmup, reps };
+  return { ...values, suites, warmup, reps, baselineReport: baseline, thresholdFraction: threshold };
 }
 
 function gitCommit() {
@@ -195,9 +212,23 @@ async function main() {
   const out = resolve(opts.out ?? `bench/out/${opts.runtime}-${run.adapter?.isSoftware ? 'software' : 'gpu'}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  const comparison = opts.baselineReport ? compareReports(report, opts.baselineReport, opts.thresholdFraction) : null;
+  const mdPath = out.replace(/\.json$/, '') + '.md';
+  writeFileSync(mdPath, formatMarkdown(report, comparison, opts.thresholdFraction));
   console.log(`adapter: ${run.adapterLine}${run.browser ? `; browser ${run.browser}` : `; ${run.backend}`}`);
   console.log(formatTable(run.results));
-  console.log(`\nwrote ${out} (${report.wall_s.toFixed(1)} s)`);
+  if (comparison) {
+    if (comparison.adapterMismatch) console.log(`\nnote: the baseline ran on ${opts.baselineReport.adapter_line}; ratios compare machines, not commits.`);
+    console.log(`\nagainst ${opts.baseline} (threshold ${(opts.thresholdFraction * 100).toFixed(1)}%):`);
+    for (const r of comparison.rows) {
+      console.log(`  ${r.status.padEnd(9)} ${r.suite}: ${r.name}${r.ratio === null ? '' : ` ${r.ratio.toFixed(2)}x time`}`);
+    }
+  }
+  console.log(`\nwrote ${out} and ${mdPath} (${report.wall_s.toFixed(1)} s)`);
+  if (comparison && comparison.numRegressed > 0) {
+    console.error(`bench: ${comparison.numRegressed} case(s) regressed past ${(opts.thresholdFraction * 100).toFixed(1)}%.`);
+    process.exit(4);
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 // One tiny case per suite through the real CLI (its own Chrome), as an engineer would run it.
 test('npm run bench -- --smoke writes a complete, versioned report', async ({}, info) => {
@@ -21,4 +21,17 @@ test('npm run bench -- --smoke writes a complete, versioned report', async ({}, 
     expect(r.median_ms).toBeLessThanOrEqual(r.max_ms);
   }
   expect(stdout).toContain('adapter:');
+});
+
+test('--baseline exits non-zero when a case regressed past the threshold', async ({}, info) => {
+  test.setTimeout(300_000);
+  // A baseline 1000x faster than anything can run: every case present in it regresses.
+  const baseline = info.outputPath('fast-baseline.json');
+  writeFileSync(baseline, JSON.stringify({ adapter_line: 'made up', results: [{ suite: 'trivial', name: 'probe n=4096', median_ms: 1e-6 }] }));
+  const out = info.outputPath('vs-baseline.json');
+  const r = spawnSync(process.execPath, ['src/bench/cli.mjs', '--smoke', '--suite', 'trivial', '--out', out, '--baseline', baseline, '--threshold', '10%'], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(4);
+  expect(r.stdout).toMatch(/regressed +trivial: probe n=4096/);
+  expect(r.stdout).toContain('the baseline ran on made up');
+  expect(readFileSync(out.replace(/\.json$/, '.md'), 'utf8')).toContain('1 regressed');
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatTable, parseBenchArgs } from '../../../src/bench/cli.mjs';
+import { compareReports, formatMarkdown, parseThreshold } from '../../../src/bench/compare.mjs';
 import { chooseAdapter, chromeArgs } from '../../../src/bench/chrome.mjs';
 
 describe('bench CLI arguments', () => {
@@ -56,5 +57,54 @@ describe('browser discovery', () => {
     const hw = chromeArgs('hardware');
     expect(hw).not.toContain('--use-webgpu-adapter=swiftshader');
     if (process.platform === 'linux') expect(hw).toContain('--enable-features=Vulkan');
+  });
+});
+
+describe('baseline comparison', () => {
+  const base = {
+    adapter_line: 'google / swiftshader',
+    results: [
+      { suite: 'k', name: 'a', median_ms: 10 },
+      { suite: 'k', name: 'b', median_ms: 10 },
+      { suite: 'k', name: 'c', median_ms: 10 },
+      { suite: 'k', name: 'gone', median_ms: 10 },
+    ],
+  };
+  const cur = {
+    adapter_line: 'google / swiftshader',
+    results: [
+      { suite: 'k', name: 'a', median_ms: 10.4 }, // +4%: within 5%
+      { suite: 'k', name: 'b', median_ms: 12 }, // +20%: regressed
+      { suite: 'k', name: 'c', median_ms: 8 }, // 10 / 8 = 1.25 > 1.05: improved
+      { suite: 'k', name: 'fresh', median_ms: 1 },
+    ],
+  };
+
+  test('regression, improvement, unchanged, missing and new cases', () => {
+    const c = compareReports(cur, base, 0.05);
+    const status = Object.fromEntries(c.rows.map((r) => [r.name, r.status]));
+    expect(status).toEqual({ a: 'same', b: 'regressed', c: 'improved', fresh: 'new', gone: 'missing' });
+    expect(c.rows.find((r) => r.name === 'b')!.ratio).toBeCloseTo(1.2);
+    expect([c.numRegressed, c.numImproved, c.numMissing]).toEqual([1, 1, 1]);
+    expect(c.adapterMismatch).toBe(false);
+    expect(compareReports(cur, { ...base, adapter_line: 'nvidia' }, 0.05).adapterMismatch).toBe(true);
+  });
+
+  test('thresholds parse as percentages or fractions', () => {
+    expect(parseThreshold('5%')).toBeCloseTo(0.05);
+    expect(parseThreshold('0.1')).toBeCloseTo(0.1);
+    expect(parseThreshold('12')).toBeCloseTo(0.12);
+    expect(() => parseThreshold('fast')).toThrow(/--threshold must be/);
+  });
+
+  test('--baseline must name a report', () => {
+    expect(() => parseBenchArgs(['--baseline', '/no/such.json'])).toThrow(/--baseline \/no\/such.json: no such file/);
+    expect(() => parseBenchArgs(['--baseline', 'package.json'])).toThrow(/no "results" array/);
+  });
+
+  test('the markdown summary lists every case and the verdicts', () => {
+    const md = formatMarkdown({ ...cur, git_commit: 'abc' }, compareReports(cur, base, 0.05), 0.05);
+    expect(md).toContain('1 regressed, 1 improved, 1 missing (threshold 5.0%)');
+    expect(md).toMatch(/\| k \| b \| 10\.0 \| 12\.0 \| 1\.20x \| regressed \|/);
   });
 });
