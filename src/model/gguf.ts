@@ -129,8 +129,9 @@ class Cursor {
     if (depth >= LIMITS.arrayDepth) throw new BadFormatError(`${what}: arrays nested deeper than ${LIMITS.arrayDepth}`, this.src.name);
     const elemType = await this.u32(`${what} (array type)`);
     const n = await this.count(`${what} (array length)`, LIMITS.arrayLength);
-    const out: GgufValue[] = new Array<GgufValue>(n);
-    for (let i = 0; i < n; i++) out[i] = await this.value(elemType, what, depth + 1);
+    // Grown by push: on a stream of unknown size, n is only bounded by LIMITS, not by the bytes there.
+    const out: GgufValue[] = [];
+    for (let i = 0; i < n; i++) out.push(await this.value(elemType, what, depth + 1));
     return out;
   }
 }
