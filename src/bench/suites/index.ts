@@ -3,9 +3,11 @@ import type { BenchSuite } from '../suite';
 import { trivialSuite } from './trivial';
 import { schedulerSuite } from './scheduler';
 import { kernelsMatmulSuite } from './kernels-matmul';
+import { kernelsElementwiseSuite } from './kernels-elementwise';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
   [schedulerSuite.name]: schedulerSuite,
   [kernelsMatmulSuite.name]: kernelsMatmulSuite,
+  [kernelsElementwiseSuite.name]: kernelsElementwiseSuite,
 };

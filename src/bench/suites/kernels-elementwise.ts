@@ -1,0 +1,168 @@
+/**
+ * `kernels.elementwise`: rmsnorm, rope and GPU sampling at decode and prefill sizes.
+ *
+ *   `rmsnorm dim=4096 tokens=T`                        T in 1, 32, 512
+ *   `rope rotate-half 32/8 heads x 128 tokens=T`       Llama-3-8B's Q/K shape, in place
+ *   `sample vocab=32000 batch=B greedy|topk50-topp0.9` B in 1, 8, 32; one workgroup per row
+ *
+ * Each timed repetition is ONE compute pass holding `inner` identical dispatches (rope rotates the same
+ * buffer again, sampling rewrites the same output: the work per dispatch is unchanged); the sample is the
+ * pass's time divided by `inner`. GPU timestamps where the adapter has them, else wall clock from submit
+ * to completion (queue latency included: an upper bound). GB/s counts the bytes a dispatch must move:
+ * rmsnorm x read + y written + weight; rope Q and K read and written; sampling one read of the logits
+ * (the top-k/top-p path reads them up to 11 times, so its GB/s is "effective", per logit byte).
+ * Every kernel's output is checked against its reference once before timing.
+ */
+import { GpuTimer, PipelineCache, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
+import { RmsNormKernel, rmsnormReference } from '../../kernels/rmsnorm';
+import { RopeKernel, ropeReference, type RopeConfig } from '../../kernels/rope';
+import { packSampleParams, SAMPLE_OUT_BYTES, SampleKernel, sampleReference, unpackSampleOut, type SampleParams } from '../../kernels/sample';
+import type { BenchCase, BenchSuite } from '../suite';
+
+/** Deterministic values in [-scale, scale). */
+function fill(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 31 - 1) * scale;
+  }
+  return out;
+}
+
+function innerReps(gpu: GpuContext): number {
+  return gpu.info.isSoftware ? 2 : 100;
+}
+
+/** A case that times `record` (inner dispatches in one pass) with the given timer. */
+function timedCase(
+  gpu: GpuContext,
+  name: string,
+  params: BenchCase['params'],
+  bytes: number,
+  record: (pass: GPUComputePassEncoder) => void,
+  buffers: GPUBuffer[],
+  extra: () => void = () => {},
+): BenchCase {
+  const { device } = gpu;
+  const inner = innerReps(gpu);
+  const timer = new GpuTimer(gpu, 1);
+  return {
+    name,
+    params: { ...params, inner },
+    work: { bytes },
+    async run() {
+      timer.begin();
+      const enc = device.createCommandEncoder({ label: 'ElementwiseBench.encoder' });
+      const pass = enc.beginComputePass(timer.pass(name));
+      for (let i = 0; i < inner; i++) record(pass);
+      pass.end();
+      timer.end(enc);
+      device.queue.submit([enc.finish()]);
+      const t = await timer.read();
+      return { ms: t.totalMs / inner, method: t.method };
+    },
+    dispose() {
+      for (const b of buffers) b.destroy();
+      timer.destroy();
+      extra();
+    },
+  };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+async function runOnce(device: GPUDevice, record: (pass: GPUComputePassEncoder) => void): Promise<void> {
+  const enc = device.createCommandEncoder({ label: 'ElementwiseBench.check' });
+  const pass = enc.beginComputePass({ label: 'ElementwiseBench.check' });
+  record(pass);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+  await device.queue.onSubmittedWorkDone();
+}
+
+export const kernelsElementwiseSuite: BenchSuite = {
+  name: 'kernels.elementwise',
+  description: 'rmsnorm, rope and GPU sampling (vocab 32000, batch 1/8/32): µs per dispatch and GB/s',
+  needsGpu: true,
+  async cases(ctx) {
+    const gpu = ctx.gpu!;
+    const { device } = gpu;
+    const cache = new PipelineCache(device);
+    const cases: BenchCase[] = [];
+
+    // rmsnorm
+    const dim = 4096;
+    const rms = new RmsNormKernel(device, cache, { dim, eps: 1e-5 });
+    for (const tokens of ctx.smoke ? [] : [1, 32, 512]) {
+      const x = fill(tokens * dim, tokens, 2);
+      const w = fill(dim, 7, 1);
+      const xb = storageBuffer(device, 'ElementwiseBench.x', x);
+      const wb = storageBuffer(device, 'ElementwiseBench.weight', w);
+      const yb = storageBuffer(device, 'ElementwiseBench.y', tokens * dim * 4);
+      await runOnce(device, (p) => rms.encode(p, xb, wb, yb, tokens));
+      const got = new Float32Array(await readBuffer(device, yb, tokens * dim * 4));
+      const err = maxAbsDiff(got, rmsnormReference(x, w, tokens, dim, 1e-5));
+      if (!(err < 1e-4)) throw new Error(`rmsnorm tokens=${tokens}: max |diff| ${err} against the reference`);
+      cases.push(timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}`, { kernel: 'rmsnorm', dim, tokens }, (2 * tokens + 1) * dim * 4,
+        (p) => rms.encode(p, xb, wb, yb, tokens), [xb, wb, yb]));
+    }
+
+    // rope
+    const ropeCfg: RopeConfig = { numHeads: 32, numKvHeads: 8, headDim: 128, theta: 500000, convention: 'rotate-half' };
+    const rope = new RopeKernel(device, cache, ropeCfg);
+    const perToken = (ropeCfg.numHeads + 2 * ropeCfg.numKvHeads) * ropeCfg.headDim;
+    for (const tokens of ctx.smoke ? [] : [1, 32, 512]) {
+      const qkv = fill(tokens * perToken, 3 + tokens);
+      const positions = new Uint32Array(tokens).map((_, t) => 1000 + t);
+      const qb = storageBuffer(device, 'ElementwiseBench.qkv', qkv);
+      const pb = storageBuffer(device, 'ElementwiseBench.positions', positions);
+      await runOnce(device, (p) => rope.encode(p, qb, pb, tokens));
+      const err = maxAbsDiff(new Float32Array(await readBuffer(device, qb, qkv.byteLength)), ropeReference(qkv, positions, tokens, ropeCfg));
+      if (!(err < 1e-4)) throw new Error(`rope tokens=${tokens}: max |diff| ${err} against the reference`);
+      const qkBytes = tokens * (ropeCfg.numHeads + ropeCfg.numKvHeads) * ropeCfg.headDim * 4;
+      cases.push(timedCase(gpu, `rope rotate-half 32/8 heads x 128 tokens=${tokens}`, { kernel: 'rope', tokens }, 2 * qkBytes + tokens * 4,
+        (p) => rope.encode(p, qb, pb, tokens), [qb, pb]));
+    }
+
+    // sampling
+    const vocab = ctx.smoke ? 512 : 32000;
+    const sampler = new SampleKernel(device, cache, { vocab });
+    const modes: Array<[string, Omit<SampleParams, 'seed' | 'counter'>]> = [
+      ['greedy', { temperature: 0, topK: 0, topP: 1 }],
+      ['topk50-topp0.9', { temperature: 0.8, topK: 50, topP: 0.9 }],
+    ];
+    for (const batch of ctx.smoke ? [1] : [1, 8, 32]) {
+      for (const [mode, p] of ctx.smoke ? modes.slice(1) : modes) {
+        const logits = fill(batch * vocab, 11 + batch, 8);
+        const params = Array.from({ length: batch }, (_, r): SampleParams => ({ ...p, seed: r, counter: 0 }));
+        const lb = storageBuffer(device, 'ElementwiseBench.logits', logits);
+        const pb = storageBuffer(device, 'ElementwiseBench.params', new Uint8Array(packSampleParams(params)));
+        const ob = storageBuffer(device, 'ElementwiseBench.out', batch * SAMPLE_OUT_BYTES);
+        await runOnce(device, (pass) => sampler.encode(pass, lb, pb, ob, batch));
+        const got = unpackSampleOut(await readBuffer(device, ob, batch * SAMPLE_OUT_BYTES), batch);
+        for (let r = 0; r < batch; r++) {
+          const want = sampleReference(logits.subarray(r * vocab, (r + 1) * vocab), params[r]!);
+          if (want.probs[got.tokens[r]!]! <= 0 || (want.margin > 1e-5 && got.tokens[r] !== want.token)) {
+            throw new Error(`sample ${mode} batch=${batch} row ${r}: token ${got.tokens[r]}, reference ${want.token}`);
+          }
+        }
+        cases.push(timedCase(gpu, `sample vocab=${vocab} batch=${batch} ${mode}`, { kernel: 'sample', vocab, batch, mode }, batch * vocab * 4,
+          (pass) => sampler.encode(pass, lb, pb, ob, batch), [lb, pb, ob]));
+      }
+    }
+    // The last case releases the kernels' own buffers.
+    const last = cases[cases.length - 1]!;
+    const lastDispose = last.dispose?.bind(last);
+    last.dispose = () => {
+      lastDispose?.();
+      rope.destroy();
+      sampler.destroy();
+    };
+    return cases;
+  },
+};
