@@ -39,7 +39,7 @@ describe('generateWorkload', () => {
       prev = r.arrivalTimeS;
       expect(r.promptTokenIds.length).toBeGreaterThanOrEqual(8);
       expect(r.promptTokenIds.length).toBeLessThanOrEqual(64);
-      for (const t of r.promptTokenIds) expect(t >= 3 && t < 1000).toBe(true);
+      expect(r.promptTokenIds.every((t) => Number.isInteger(t) && t >= 3 && t < 1000)).toBe(true);
       expect(r.maxTokens >= 4 && r.maxTokens <= 1024).toBe(true);
       expect(r).toMatchObject({ tenant: 'default', model: 'default', n: 1, priority: 0, sharedPrefix: null });
       expect(r.sampling).toMatchObject({ temperature: 1, topP: 1, topK: 0 });
