@@ -215,7 +215,7 @@ describe('matmul on other devices', () => {
   }, 120_000);
   test('without subgroups: skinny uses the workgroup-memory reduction', async () => {
     const cases: Case[] = [...fallbackCases, { M: 16, N: 67, K: 100, weightType: 'f32', residual: 'add', config: HARDWARE_CONFIG }];
-    const ctx = await onOwnDevice({ disableFeatures: ['subgroups'] }, cases, (c) => (c.M > SKINNY_MAX_M ? 'tiled' : 'skinny'));
+    const ctx = await onOwnDevice({ disableFeatures: ['subgroups' as GPUFeatureName] }, cases, (c) => (c.M > SKINNY_MAX_M ? 'tiled' : 'skinny'));
     expect(ctx.hasSubgroups).toBe(false);
   }, 120_000);
 });

@@ -156,6 +156,7 @@ interface Tf {
   tensor2d(values: Float32Array, shape: [number, number]): TfTensor;
   matMul(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor;
   registerBackend(name: string, factory: () => unknown, priority?: number): boolean;
+  removeBackend(name: string): void;
   setBackend(name: string): Promise<boolean>;
   ready(): Promise<void>;
   getBackend(): string;
@@ -170,8 +171,11 @@ async function loadTfjs(gpu: GpuContext): Promise<Tf | string> {
   try {
     const tf = (await import('@tensorflow/tfjs-core')) as unknown as Tf;
     const webgpu = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as { WebGPUBackend: new (d: GPUDevice, info?: unknown) => unknown };
-    tf.registerBackend('webgpu-shared', () => new webgpu.WebGPUBackend(gpu.device, gpu.adapter.info), 0);
-    if (!(await tf.setBackend('webgpu-shared'))) return 'tf.setBackend("webgpu-shared") failed';
+    // tfjs registers its kernels under the backend name 'webgpu': replace that backend's factory (which
+    // would request its own adapter and device) with one wrapping our device.
+    tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(gpu.device, gpu.adapter.info), 0);
+    if (!(await tf.setBackend('webgpu'))) return 'tf.setBackend("webgpu") failed';
     await tf.ready();
     return tf;
   } catch (e) {
@@ -260,7 +264,7 @@ export const kernelsMatmulSuite: BenchSuite = {
     await verify(gpu, kernel, ctx.log);
     const tf = await loadTfjs(gpu);
     if (typeof tf === 'string') ctx.log(`tfjs cases left out: ${tf}`);
-    else ctx.log(`tfjs ${tf.getBackend()} backend on our device`);
+    else ctx.log(`tfjs ${tf.getBackend()} backend, on our device`);
 
     const shapes = gpu.info.isSoftware ? ISSUE_SHAPES : [...ISSUE_SHAPES, ...HARDWARE_SHAPES];
     for (const shape of shapes) {
