@@ -1,0 +1,245 @@
+// attention: causal grouped-query attention for a mixed (varlen) batch, reading K/V from the paged pool
+// through block tables (PAGED = true) or from a contiguous per-sequence cache (PAGED = false).
+//
+// Math, for each query token t of sequence s at absolute position p_t and each query head h:
+//   kvh      = h / G                                  (G = numHeads / numKvHeads, grouped-query attention)
+//   score_j  = scale * dot(q[t][h], K[s][kvh][j])     for key positions j in 0..p_t (causal)
+//   out[t][h] = sum_j softmax_j(score) * V[s][kvh][j]
+// computed with an online softmax in f32: a running max m, a running sum l and an unnormalised
+// accumulator acc, rescaled by exp(m_old - m_new) whenever the max grows (FlashAttention).
+//
+// Work items. The host (src/kernels/attention-plan.ts) turns the batch into a list of items; one
+// workgroup handles one item for one kv head (grid = (numItems of this variant, numKvHeads)):
+//   item = (seq, qStart, qCount, kvBase) in md[4 * i ..]
+//     qStart, qCount: the item's query tokens are qStart .. qStart + qCount - 1 (<= QT tokens, one sequence)
+//     kvBase:         PAGED: word index in meta where the sequence's block table starts
+//                     contiguous: the sequence's row in the cache (its "page")
+// The workgroup computes ROWS = QT * G query rows (token tq = r / G, head kvh * G + r % G), so every K/V
+// tile it stages serves all QT tokens and all G heads of the group at once.
+//
+// Variants (one file, chosen by overrides from TS):
+//   TILE = true  ("prefill tile"): items numSplitItems .. numItems-1, QT query tokens each (a chunk of a
+//                prefill), keys 0 .. max(p_t); writes out directly.
+//   TILE = false ("decode split", flash-decoding): items 0 .. numSplitItems-1, one query token each; item i
+//                is split (i % numSplits) of decode token (i / numSplits) and covers keys
+//                [split * splitLen, min(p + 1, (split + 1) * splitLen)). With numSplits = 1 it writes out
+//                directly; otherwise it writes its (m, l, acc) to partials and attention-reduce.wgsl combines.
+//   PAGED = true / false: page layout below, or the contiguous pre-paging cache (page = seq row, tokensPerPage = maxLen).
+//
+// KV page layout (the one definition is src/kernels/kv-layout.ts, kvOffset; kv-write.wgsl matches it):
+//   pool[page][layer][kv][kvHead][slot][dim]   kv: 0 = K, 1 = V
+//   offset = ((((page * numLayers + layer) * 2 + kv) * numKvHeads + kvHead) * tokensPerPage + slot) * D + dim
+//   key position j of a sequence lives in page blockTable[j / tokensPerPage], slot j % tokensPerPage.
+//   So one page's keys of one head are a contiguous tokensPerPage x D block: coalesced tile loads.
+//
+// Bindings:
+@group(0) @binding(0) var<uniform> params: Params;                 // per-layer slot (dynamic offset, 256 B apart)
+@group(0) @binding(1) var<storage, read> q: array<vec4f>;          // [numTokens][qStride / 4]: head h at h * D (fused QKV rows or plain Q)
+@group(0) @binding(2) var<storage, read> pool: array<vec4f>;       // KV pool (layout above), f32
+@group(0) @binding(3) var<storage, read> md: array<u32>;         // items [numItems][4] | positions [numTokens] at posOffset | block tables
+@group(0) @binding(4) var<storage, read_write> out: array<vec4f>;  // [numTokens][numHeads][D / 4]
+@group(0) @binding(5) var<storage, read_write> partials: array<vec4f>; // [numSplitItems][numKvHeads][G][D / 4 + 1]: acc | (m, l, 0, 0)
+//
+// Workgroup: WG threads (override). Per tile of BK keys:
+//   1. scores: thread -> key j (and a row group when WG > BK): loads K row j once into registers
+//      (D / 4 vec4 loads, contiguous within the page), dots it with every query row in qS.
+//   2. row max and rescale factor, then p = exp(s - m_new) in place.
+//   3. P.V: thread -> (row, dim quad, key split js); consecutive threads read consecutive dims of a V row.
+// Limits: D <= 4 * MAX_D4 = 128; workgroup memory ~ 16 * ROWS * D/4 * (1 + JS) + 4 * ROWS * BK + 4 * BK bytes.
+
+const MAX_D4 = 32u;
+// Masked scores. Finite so that exp(NEG - NEG) stays a number; p is forced to 0 for masked entries.
+const NEG = -1.0e30;
+
+override D: u32 = 64u;        // head dim (multiple of 4, <= 128)
+override G: u32 = 1u;         // query heads per kv head
+override QT: u32 = 1u;        // query tokens per item
+override BK: u32 = 64u;       // keys per tile
+override WG: u32 = 64u;       // threads per workgroup
+override TILE: bool = false;  // prefill-tile variant (else decode-split)
+override PAGED: bool = true;  // paged pool (else contiguous cache)
+
+override D4: u32 = D / 4u;
+override ROWS: u32 = QT * G;
+// Key splits in the P.V phase: when ROWS * D4 < WG the spare threads take every JS-th key.
+override JS: u32 = max(1u, WG / (ROWS * D4));
+// Row groups in the score phase: when WG > BK several threads share a key, each taking some rows.
+override RG: u32 = max(1u, WG / BK);
+
+struct Params {
+  numHeads: u32,
+  numKvHeads: u32,
+  qStride: u32,       // f32 elements between consecutive tokens' q rows
+  numLayers: u32,
+  layer: u32,
+  tokensPerPage: u32, // contiguous: maxLen
+  numSplits: u32,     // decode splits per decode token (>= 1)
+  splitLen: u32,      // keys per split (a multiple of BK)
+  numSplitItems: u32, // number of decode-split items (they come first in the item list)
+  posOffset: u32,     // word offset of the positions array in meta
+  scale: f32,         // 1 / sqrt(D)
+  _pad: u32,
+}
+
+var<workgroup> qS: array<vec4f, ROWS * D4>;        // scaled query rows
+var<workgroup> sS: array<f32, ROWS * BK>;          // scores, then probabilities, of the current tile
+var<workgroup> accS: array<vec4f, ROWS * D4 * JS>; // unnormalised output per (key split, row, dim quad)
+var<workgroup> lS: array<f32, ROWS * JS>;          // running softmax sums per (row, key split)
+var<workgroup> mS: array<f32, 2u * ROWS>;          // running max, double-buffered by tile parity
+var<workgroup> alphaS: array<f32, ROWS>;           // exp(m_old - m_new) of the current tile
+var<workgroup> vBaseS: array<u32, BK>;             // vec4 index of V row (key j, dim 0) for the tile
+var<workgroup> posS: array<u32, QT>;               // positions of the item's query tokens
+var<workgroup> rangeS: vec2u;                      // [kvStart, kvEnd) of the item
+
+// vec4 index of (key position j, K) for kv head kvh of the item's sequence.
+fn keyBase(kvBase: u32, kvh: u32, j: u32) -> u32 {
+  let tpp = params.tokensPerPage;
+  var page = kvBase;
+  var slot = j;
+  if (PAGED) {
+    page = md[kvBase + j / tpp];
+    slot = j % tpp;
+  }
+  let off = ((((page * params.numLayers + params.layer) * 2u) * params.numKvHeads + kvh) * tpp + slot) * D;
+  return off / 4u;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3u) {
+  var itemIdx = wid.x;
+  if (TILE) { itemIdx = params.numSplitItems + wid.x; }
+  let kvh = wid.y;
+  let seqItem = vec4u(md[4u * itemIdx], md[4u * itemIdx + 1u], md[4u * itemIdx + 2u], md[4u * itemIdx + 3u]);
+  let qStart = seqItem.y;
+  let qCount = seqItem.z;
+  let kvBase = seqItem.w;
+  // V of (page, layer, kvh) sits numKvHeads * tokensPerPage * D elements after K.
+  let vShift = params.numKvHeads * params.tokensPerPage * D4;
+  var split = 0u;
+  if (!TILE) { split = itemIdx % params.numSplits; }
+
+  // ---- init: query rows (pre-scaled), positions, running state, key range
+  for (var e = tid; e < ROWS * D4; e += WG) {
+    let r = e / D4;
+    let tq = r / G;
+    var v = vec4f(0.0);
+    if (tq < qCount) {
+      let h = kvh * G + r % G;
+      v = q[((qStart + tq) * params.qStride) / 4u + h * D4 + e % D4] * params.scale;
+    }
+    qS[e] = v;
+  }
+  for (var e = tid; e < QT; e += WG) {
+    var p = 0u;
+    if (e < qCount) { p = md[params.posOffset + qStart + e]; }
+    posS[e] = p;
+  }
+  for (var e = tid; e < ROWS * D4 * JS; e += WG) { accS[e] = vec4f(0.0); }
+  for (var e = tid; e < ROWS * JS; e += WG) { lS[e] = 0.0; }
+  for (var e = tid; e < ROWS; e += WG) { mS[e] = NEG; }
+  if (tid == 0u) {
+    // Keys 0 .. max position of the item's tokens (positions increase within a sequence, but take the max anyway).
+    var pmax = 0u;
+    for (var i = 0u; i < qCount; i++) { pmax = max(pmax, md[params.posOffset + qStart + i]); }
+    var r = vec2u(0u, pmax + 1u);
+    if (!TILE) {
+      r.x = min(split * params.splitLen, r.y);
+      r.y = min(r.y, r.x + params.splitLen);
+    }
+    rangeS = r;
+  }
+  let range = workgroupUniformLoad(&rangeS);
+  let numTiles = (range.y - range.x + BK - 1u) / BK;
+
+  var cur = 0u;
+  for (var tile = 0u; tile < numTiles; tile++) {
+    let t0 = range.x + tile * BK;
+    let nk = min(BK, range.y - t0);
+    let nxt = 1u - cur;
+
+    // ---- 1. scores: s[r][j] = q_r . k_j, masked to NEG outside the causal range
+    for (var e = tid; e < BK * RG; e += WG) {
+      let j = e % BK;
+      let rg = e / BK;
+      if (j < nk) {
+        let kb = keyBase(kvBase, kvh, t0 + j);
+        if (rg == 0u) { vBaseS[j] = kb + vShift; }
+        var kr: array<vec4f, MAX_D4>;
+        for (var d = 0u; d < D4; d++) { kr[d] = pool[kb + d]; }
+        for (var r = rg; r < ROWS; r += RG) {
+          var s = 0.0;
+          for (var d = 0u; d < D4; d++) { s += dot(qS[r * D4 + d], kr[d]); }
+          let tq = r / G;
+          if (tq >= qCount || t0 + j > posS[tq]) { s = NEG; }
+          sS[r * BK + j] = s;
+        }
+      } else {
+        for (var r = rg; r < ROWS; r += RG) { sS[r * BK + j] = NEG; }
+      }
+    }
+    workgroupBarrier();
+
+    // ---- 2a. per row: new running max and the rescale factor for what was accumulated so far
+    for (var r = tid; r < ROWS; r += WG) {
+      var mt = NEG;
+      for (var j = 0u; j < nk; j++) { mt = max(mt, sS[r * BK + j]); }
+      let mOld = mS[cur * ROWS + r];
+      let mNew = max(mOld, mt);
+      mS[nxt * ROWS + r] = mNew;
+      alphaS[r] = exp(mOld - mNew);
+    }
+    workgroupBarrier();
+
+    // ---- 2b. probabilities in place; masked entries are exactly 0
+    for (var e = tid; e < ROWS * BK; e += WG) {
+      let s = sS[e];
+      sS[e] = select(0.0, exp(s - mS[nxt * ROWS + e / BK]), s > 0.5 * NEG);
+    }
+    workgroupBarrier();
+
+    // ---- 3. acc = acc * alpha + P . V ; l = l * alpha + sum P
+    for (var e = tid; e < ROWS * D4 * JS; e += WG) {
+      let js = e / (ROWS * D4);
+      let rd = e % (ROWS * D4);
+      let r = rd / D4;
+      let d = rd % D4;
+      let alpha = alphaS[r];
+      var acc = accS[e] * alpha;
+      var lsum = 0.0;
+      if (r / G < qCount) {
+        for (var j = js; j < nk; j += JS) {
+          let p = sS[r * BK + j];
+          acc += p * pool[vBaseS[j] + d];
+          lsum += p;
+        }
+      }
+      accS[e] = acc;
+      if (d == 0u) { lS[r * JS + js] = lS[r * JS + js] * alpha + lsum; }
+    }
+    workgroupBarrier();
+    cur = nxt;
+  }
+
+  // ---- combine key splits, then normalise (direct) or store (m, l, acc) for the reduce kernel
+  let direct = TILE || params.numSplits == 1u;
+  for (var e = tid; e < ROWS * D4; e += WG) {
+    let r = e / D4;
+    let d = e % D4;
+    let tq = r / G;
+    if (tq >= qCount) { continue; }
+    var acc = vec4f(0.0);
+    var l = 0.0;
+    for (var js = 0u; js < JS; js++) {
+      acc += accS[js * ROWS * D4 + e];
+      l += lS[r * JS + js];
+    }
+    let h = kvh * G + r % G;
+    if (direct) {
+      out[((qStart + tq) * params.numHeads + h) * D4 + d] = select(vec4f(0.0), acc / l, l > 0.0);
+    } else {
+      let base = ((itemIdx * params.numKvHeads + kvh) * G + r % G) * (D4 + 1u);
+      partials[base + d] = acc;
+      if (d == 0u) { partials[base + D4] = vec4f(mS[cur * ROWS + r], l, 0.0, 0.0); }
+    }
+  }
+}
