@@ -141,7 +141,9 @@ const mutation = fc.oneof(
   fc.record({ op: fc.constant('cut' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), header: fc.boolean() }),
 );
 
-function mutate(bytes: Uint8Array, muts: fc.RecordValue<{ op: string; at: number; header: boolean; v?: unknown; bit?: number }>[]): Uint8Array {
+type Mutation = { op: string; at: number; header: boolean; v?: unknown; bit?: number };
+
+function mutate(bytes: Uint8Array, muts: Mutation[]): Uint8Array {
   let b = bytes.slice();
   for (const m of muts) {
     const span = m.header ? Math.min(b.length, 600) : b.length;

@@ -128,3 +128,18 @@ describe.skipIf(!HAVE_STORIES)('stories260K tokenizers', () => {
     expect(() => new HfTokenizer('nope')).toThrow(TokenizerError);
   });
 });
+
+describe('mini vocabulary (no ../shared needed)', () => {
+  test('HF tokenizer.json and the llama2.c algorithm agree; streaming decode of byte fallback', async () => {
+    const { miniTokenizerJson, miniVocab, MINI_TOKENIZER_CONFIG } = await import('./mini-tokenizer');
+    const h = new HfTokenizer(miniTokenizerJson(), MINI_TOKENIZER_CONFIG);
+    const { pieces, scores } = miniVocab();
+    const enc = new TextEncoder();
+    const l = new Llama2cTokenizer({ pieces: pieces.map((p) => enc.encode(p.replaceAll('\u2581', ' '))), scores, bosId: 1, eosId: 2, special: [0, 1, 2] });
+    for (const s of ['the one', 'on the tone', ' hen  ', 'x\u00e9\u{1F600}the', '']) {
+      expect(l.encode(s), JSON.stringify(s)).toEqual(h.encode(s));
+      expect(streamChunks(h, h.encode(s)).join('')).toBe(s);
+      expect(streamChunks(l, l.encode(s)).join('')).toBe(s);
+    }
+  });
+});
