@@ -135,6 +135,18 @@ describe('seeded draws equal the reference', () => {
   }
 });
 
+describe('empty batch', () => {
+  gpuTest('sample with 0 rows records no dispatch', async ({ device }) => {
+    const kernel = sampler(device, 16, 16);
+    const b = storageBuffer(device, 'Test.empty', 64);
+    const enc = device.createCommandEncoder({ label: 'Test.encoder' });
+    const pass = enc.beginComputePass({ label: 'Test.pass' });
+    kernel.encode(pass, b, b, b, 0);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+  });
+});
+
 describe('determinism', () => {
   gpuTest('a seeded top-p batch gives the same tokens on two runs and in a permuted batch order', async ({ device }) => {
     const vocab = 512;
