@@ -4,10 +4,12 @@ import { trivialSuite } from './trivial';
 import { schedulerSuite } from './scheduler';
 import { kernelsMatmulSuite } from './kernels-matmul';
 import { kernelsElementwiseSuite } from './kernels-elementwise';
+import { kernelsAttentionSuite } from './kernels-attention';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
   [schedulerSuite.name]: schedulerSuite,
   [kernelsMatmulSuite.name]: kernelsMatmulSuite,
   [kernelsElementwiseSuite.name]: kernelsElementwiseSuite,
+  [kernelsAttentionSuite.name]: kernelsAttentionSuite,
 };
