@@ -33,7 +33,9 @@ export function requestsCsv(timelines: readonly RequestTimeline[], opts: { defau
   for (const t of timelines) {
     const r = computeRequestResult(t, opts.defaultSlo);
     const itlMean = r.itlMs.length > 0 ? r.itlMs.reduce((a, b) => a + b, 0) / r.itlMs.length : null;
-    const itlMax = r.itlMs.length > 0 ? Math.max(...r.itlMs) : null;
+    // A loop, not Math.max(...itl): spreading a 100k-token output's gaps would overflow the call stack.
+    let itlMax: number | null = null;
+    for (const g of r.itlMs) if (itlMax === null || g > itlMax) itlMax = g;
     const row = [
       r.id, r.parentId, r.tenant, r.model, r.finishReason,
       rel(t.arrival), rel(t.scheduled[0]), rel(t.firstToken ?? t.tokenTimes[0]), rel(t.finish),

@@ -139,6 +139,16 @@ function kvSummary(steps: readonly StepSample[], tenant: string | null): KvSumma
   };
 }
 
+/** Every inter-token gap of the given sequences in one typed array (flatMap is slow for millions of gaps). */
+function pooledGaps(results: readonly RequestResult[]): Float64Array {
+  let n = 0;
+  for (const r of results) n += r.itlMs.length;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (const r of results) for (const g of r.itlMs) out[k++] = g;
+  return out;
+}
+
 function sumValues(r: Readonly<Record<string, number>>): number {
   let s = 0;
   for (const v of Object.values(r)) s += v;
@@ -181,7 +191,7 @@ function groupMetrics(results: readonly RequestResult[], steps: readonly StepSam
     queueMs: summarize(nums((r) => r.queueMs)),
     ttftMs: summarize(nums((r) => r.ttftMs)),
     tpotMs: summarize(nums((r) => r.tpotMs)),
-    itlMs: summarize(completedSeqs.flatMap((r) => r.itlMs)),
+    itlMs: summarize(pooledGaps(completedSeqs)),
     e2eMs: summarize(nums((r) => r.e2eMs)),
     prefixCache: { queries, hits, hitRate: queries > 0 ? hits / queries : null },
     numPreemptions: results.reduce((a, r) => a + r.numPreemptions, 0),

@@ -21,3 +21,21 @@ describe('percentiles (numpy linear: h = (n-1) p/100, interpolate between floor 
     expect(summarize([])).toEqual({ count: 0, mean: null, p50: null, p90: null, p99: null, min: null, max: null });
   });
 });
+
+describe('summarize by selection agrees with sorting', () => {
+  it('on random arrays with many ties, every length from 1 to 60 and a large one', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let n = 1; n <= 60; n++) {
+      for (const distinct of [1, 3, 1000]) {
+        const xs = Array.from({ length: n }, () => Math.floor(rnd() * distinct) / 7);
+        const s = summarize(xs);
+        for (const [p, v] of [[50, s.p50], [90, s.p90], [99, s.p99]] as const) expect(v, `n ${n} distinct ${distinct} p${p}`).toBeCloseTo(percentile(xs, p)!, 12);
+        expect(s.min).toBe(Math.min(...xs));
+        expect(s.max).toBe(Math.max(...xs));
+      }
+    }
+    const big = Array.from({ length: 100001 }, () => rnd() * 100);
+    expect(summarize(big).p99).toBeCloseTo(percentile(big, 99)!, 12);
+  });
+});
