@@ -11,6 +11,8 @@ import { RealClock, VirtualClock, type EngineClock } from './clock';
 import { Engine, type RequestListener } from './engine';
 import { EngineLoop, type LoopState } from './loop';
 import { PoolMirror } from './pool-mirror';
+import { RunRecorder } from './run-recorder';
+import type { RunReport } from '../metrics';
 import type { ModelRunner } from './runner';
 import { MODEL_SHAPES, type ModelShape } from './simulated/cost-model';
 import { GPU_SPECS } from './simulated/gpu-specs';
@@ -131,6 +133,8 @@ export class EngineService {
   private lastFlush = 0;
   private numRequestIdsSent = 0;
   private epoch = 0;
+  /** Timelines and step samples of the current run, for metrics() and the exports. */
+  private recorder = this.newRecorder();
 
   constructor(private readonly flushMs = 100) {}
 
@@ -151,7 +155,35 @@ export class EngineService {
     this.pendingRecords = [];
     this.pendingEvents = [];
     this.numRequestIdsSent = 0;
+    this.recorder = this.newRecorder();
     return ++this.epoch;
+  }
+
+  private newRecorder(): RunRecorder {
+    return new RunRecorder(() => this.sessions.values().next().value?.tokensPerPage ?? 1);
+  }
+
+  /** Provenance written into reports and traces. */
+  private runMeta(): Record<string, unknown> {
+    const s = this.setup;
+    return {
+      backend: s?.backend,
+      simulated: s?.backend.kind === 'simulated',
+      models: this.listSessions().map((m) => m.label),
+      numPages: this.engine?.pagePool.numPages,
+      tokensPerPage: s?.tokensPerPage,
+      scheduler: s?.scheduler,
+    };
+  }
+
+  /** TTFT / TPOT / ITL / E2E percentiles, goodput, throughput, per tenant and overall (src/metrics). */
+  metrics(): RunReport {
+    return this.recorder.report(this.runMeta());
+  }
+
+  /** The run as a JSON report, a CSV of requests, or a Chrome trace (trace-event JSON for Perfetto). */
+  exportRun(kind: 'json' | 'csv' | 'trace'): string {
+    return this.recorder.export(kind, this.runMeta());
   }
 
   private validate(setup: EngineSetup): void {
@@ -212,6 +244,7 @@ export class EngineService {
       listener?.({ kind: 'finished', requestId: spec.requestId, reason: 'rejected', detail: 'no model is loaded', time: 0 });
       return;
     }
+    this.recorder.onSubmit(spec);
     this.engine.submit(spec, listener);
     this.loop!.notify();
     this.scheduleFlush();
@@ -228,7 +261,9 @@ export class EngineService {
     const start = this.clock.now();
     let numSamples = 0;
     for (const r of requests) {
-      this.engine.submit(toRequestSpec(r, start));
+      const spec = toRequestSpec(r, start);
+      this.recorder.onSubmit(spec);
+      this.engine.submit(spec);
       numSamples += r.n;
     }
     this.loop!.notify();
@@ -304,6 +339,8 @@ export class EngineService {
 
   private onStep(rec: EngineStepRecord, events: RequestEvent[]): void {
     this.mirror?.update(this.engine!);
+    this.recorder.onEvents(events, this.engine!.schedulerState);
+    this.recorder.onStep(rec);
     this.pendingRecords.push(rec);
     for (const e of events) this.pendingEvents.push(e);
     this.scheduleFlush();

@@ -69,6 +69,14 @@ const api = {
   startWorkload(config: WorkloadConfig): WorkloadStarted {
     return service.startWorkload(config);
   },
+  /** Latency percentiles, goodput and throughput of the current run, per tenant and overall. */
+  metrics() {
+    return service.metrics();
+  },
+  /** The current run as a JSON report, a CSV of requests or a Chrome trace. */
+  exportRun(kind: 'json' | 'csv' | 'trace'): string {
+    return service.exportRun(kind);
+  },
   /** Page ranges of the pool's regions (partitions), for the pool view's boundaries. */
   poolRegions() {
     return service.poolRegions();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { EngineService, simulatedModel, toRequestSpec, type EngineSetup, type TelemetryBatch } from '../../../src/engine/service';
 import type { WorkloadConfig } from '../../../src/workload';
+import { checkTimeline, type RequestTimeline } from '../../../src/metrics';
 
 const setup = (over: Partial<EngineSetup['scheduler']> = {}, numPages = 257): EngineSetup => ({
   backend: { kind: 'simulated', gpu: 'h100' },
@@ -68,6 +69,30 @@ describe('EngineService workloads (simulated backend)', () => {
     // Every request number the mirror assigned was sent once, numbered from 0.
     const ids = batches.flatMap((b) => b.newRequestIds ?? []);
     expect(ids.map(([n]) => n)).toEqual(ids.map((_, i) => i));
+
+    // metrics(): src/metrics over the recorded timelines and steps.
+    const report = svc.metrics();
+    expect(report.overall.numRequests).toBe(30);
+    expect(report.overall.numSequences).toBe(started.numSamples);
+    expect(report.overall.numCompleted).toBe(30);
+    expect(report.overall.ttftMs.count).toBe(started.numSamples);
+    expect(report.overall.ttftMs.p50!).toBeGreaterThan(0);
+    expect(report.overall.e2eMs.p99!).toBeGreaterThanOrEqual(report.overall.e2eMs.p50!);
+    expect(Object.keys(report.tenants).sort()).toEqual(['a', 'b']);
+    expect(report.tenants['a']!.numRequests + report.tenants['b']!.numRequests).toBe(30);
+    // Half the prompts start with one of two 48-token prefixes: the prefix cache served some tokens.
+    expect(report.overall.prefixCache.hits).toBeGreaterThan(0);
+    expect(report.system.numSteps).toBe(records.length);
+    expect(report.meta['simulated']).toBe(true);
+    // The recorded timelines are consistent (checkTimeline throws on contradictions).
+    const timelines = (svc as unknown as { recorder: { timelineList(): RequestTimeline[] } }).recorder.timelineList();
+    for (const t of timelines) checkTimeline(t);
+    expect(timelines.filter((t) => t.parentId).length).toBe(started.numSamples - 30);
+    const csv = svc.exportRun('csv').trim().split('\n');
+    expect(csv.length).toBe(1 + started.numSamples);
+    const trace = JSON.parse(svc.exportRun('trace')) as { traceEvents: unknown[] };
+    expect(trace.traceEvents.length).toBeGreaterThan(records.length);
+    expect(JSON.parse(svc.exportRun('json')).overall.numRequests).toBe(30);
   });
 
   test('the same seed gives the same schedule', async () => {
@@ -107,6 +132,8 @@ describe('EngineService workloads (simulated backend)', () => {
     svc.submit({ requestId: 'second', tenant: 'b', model: 'm', promptTokenIds: [5, 6, 7], maxTokens: 2 });
     const after: TelemetryBatch[] = [];
     await runUntilFinished(svc, after, 1);
+    // The report restarts with the epoch too.
+    expect(svc.metrics().overall.numRequests).toBe(1);
     const epoch2 = after.filter((b) => b.epoch === 2);
     expect(epoch2.length).toBeGreaterThan(0);
     expect(epoch2.flatMap((b) => b.newRequestIds ?? [])).toEqual([[0, 'second']]);
