@@ -41,13 +41,13 @@
 @group(0) @binding(5) var<storage, read_write> partials: array<vec4f>; // [numSplitItems][numKvHeads][G][D / 4 + 1]: acc | (m, l, 0, 0)
 //
 // Workgroup: WG threads (override). Per tile of BK keys:
-//   1. scores: thread -> key j (and a row group when WG > BK): loads K row j once into registers
-//      (D / 4 vec4 loads, contiguous within the page), dots it with every query row in qS.
+//   1. scores: thread -> key j (and a row group when WG > BK): streams K row j (D / 4 vec4 loads,
+//      contiguous within the page) and dots it with each of its query rows in qS (scores in registers).
 //   2. row max and rescale factor, then p = exp(s - m_new) in place.
 //   3. P.V: thread -> (row, dim quad, key split js); consecutive threads read consecutive dims of a V row.
-// Limits: D <= 4 * MAX_D4 = 128; workgroup memory ~ 16 * ROWS * D/4 * (1 + JS) + 4 * ROWS * BK + 4 * BK bytes.
+// Limits: D <= 128 (TS check), QT * G <= MAX_ROWS = 32; workgroup memory ~ 16 * ROWS * D/4 * (1 + JS) + 4 * ROWS * BK + 4 * BK bytes.
 
-const MAX_D4 = 32u;
+const MAX_ROWS = 32u;   // query rows per workgroup (QT * G), bound of the per-thread score registers
 // Masked scores. Finite so that exp(NEG - NEG) stays a number; p is forced to 0 for masked entries.
 const NEG = -1.0e30;
 
@@ -63,8 +63,9 @@ override D4: u32 = D / 4u;
 override ROWS: u32 = QT * G;
 // Key splits in the P.V phase: when ROWS * D4 < WG the spare threads take every JS-th key.
 override JS: u32 = max(1u, WG / (ROWS * D4));
-// Row groups in the score phase: when WG > BK several threads share a key, each taking some rows.
+// Row groups in the score phase: when WG > BK several threads share a key, each taking NR of the rows.
 override RG: u32 = max(1u, WG / BK);
+override NR: u32 = (ROWS + RG - 1u) / RG;
 
 struct Params {
   numHeads: u32,
@@ -157,24 +158,30 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     let nk = min(BK, range.y - t0);
     let nxt = 1u - cur;
 
-    // ---- 1. scores: s[r][j] = q_r . k_j, masked to NEG outside the causal range
+    // ---- 1. scores: s[r][j] = q_r . k_j, masked to NEG outside the causal range. Keys past the tile's
+    //      end read key t0 (always in range) so every load stays in bounds; their scores are masked and
+    //      their p is 0, so no later loop needs a bound that depends on nk (constant trip counts unroll).
     for (var e = tid; e < BK * RG; e += WG) {
       let j = e % BK;
       let rg = e / BK;
-      if (j < nk) {
-        let kb = keyBase(kvBase, kvh, t0 + j);
-        if (rg == 0u) { vBaseS[j] = kb + vShift; }
-        var kr: array<vec4f, MAX_D4>;
-        for (var d = 0u; d < D4; d++) { kr[d] = pool[kb + d]; }
-        for (var r = rg; r < ROWS; r += RG) {
-          var s = 0.0;
-          for (var d = 0u; d < D4; d++) { s += dot(qS[r * D4 + d], kr[d]); }
-          let tq = r / G;
-          if (tq >= qCount || t0 + j > posS[tq]) { s = NEG; }
-          sS[r * BK + j] = s;
+      let valid = j < nk;
+      let kb = keyBase(kvBase, kvh, select(t0, t0 + j, valid));
+      if (rg == 0u) { vBaseS[j] = kb + vShift; }
+      var s: array<f32, MAX_ROWS>;
+      for (var i = 0u; i < NR; i++) { s[i] = 0.0; }
+      for (var d = 0u; d < D4; d++) {
+        let kv = pool[kb + d];
+        for (var i = 0u; i < NR; i++) {
+          let r = rg + i * RG;
+          if (r < ROWS) { s[i] += dot(qS[r * D4 + d], kv); }
         }
-      } else {
-        for (var r = rg; r < ROWS; r += RG) { sS[r * BK + j] = NEG; }
+      }
+      for (var i = 0u; i < NR; i++) {
+        let r = rg + i * RG;
+        if (r < ROWS) {
+          let tq = r / G;
+          sS[r * BK + j] = select(NEG, s[i], valid && tq < qCount && t0 + j <= posS[tq]);
+        }
       }
     }
     workgroupBarrier();
@@ -182,7 +189,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     // ---- 2a. per row: new running max and the rescale factor for what was accumulated so far
     for (var r = tid; r < ROWS; r += WG) {
       var mt = NEG;
-      for (var j = 0u; j < nk; j++) { mt = max(mt, sS[r * BK + j]); }
+      for (var j = 0u; j < BK; j++) { mt = max(mt, sS[r * BK + j]); }
       let mOld = mS[cur * ROWS + r];
       let mNew = max(mOld, mt);
       mS[nxt * ROWS + r] = mNew;
@@ -207,10 +214,15 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
       var acc = accS[e] * alpha;
       var lsum = 0.0;
       if (r / G < qCount) {
-        for (var j = js; j < nk; j += JS) {
-          let p = sS[r * BK + j];
-          acc += p * pool[vBaseS[j] + d];
-          lsum += p;
+        // Constant trip count (BK / JS, rounded up): the compiler unrolls it and issues the V loads
+        // back to back instead of one round trip per key. Keys past nk have p = 0 and a valid address.
+        for (var jj = 0u; jj < (BK + JS - 1u) / JS; jj++) {
+          let j = js + jj * JS;
+          if (j < BK) {
+            let p = sS[r * BK + j];
+            acc += p * pool[vBaseS[j] + d];
+            lsum += p;
+          }
         }
       }
       accS[e] = acc;

@@ -155,6 +155,7 @@ export class PagedAttention {
     const { numHeads, numKvHeads, headDim, numLayers } = cfg;
     if (numHeads % numKvHeads !== 0) throw new RangeError(`attention: numHeads ${numHeads} is not a multiple of numKvHeads ${numKvHeads}.`);
     if (headDim % 4 !== 0 || headDim > 128) throw new RangeError(`attention: headDim ${headDim} must be a multiple of 4 and <= 128.`);
+    if (numHeads / numKvHeads > 32) throw new RangeError(`attention: ${numHeads / numKvHeads} query heads per kv head; the kernel holds at most 32 rows (MAX_ROWS).`);
     this.label = cfg.label ?? (paged ? 'PagedAttention' : 'ContiguousAttention');
     this.group = numHeads / numKvHeads;
     this.qStride = cfg.qStride ?? numHeads * headDim;
