@@ -116,6 +116,7 @@ export async function uploadWeights(
       place.set(`${p}ffn.w_down`, { buffer: l.wdown, kind: 'matmul', rowStart: 0, cols: c.hiddenDim });
     }
 
+    const write = (b: GPUBuffer, offset: number, v: ArrayBufferView) => device.queue.writeBuffer(b, offset, v.buffer as ArrayBuffer, v.byteOffset, v.byteLength);
     const written = new Set<string>();
     for await (const t of src.iterate(onProgress)) {
       const count = t.shape.reduce((a, b) => a * b, 1);
@@ -124,14 +125,14 @@ export async function uploadWeights(
       if (!targets.length) continue; // a tensor the forward pass does not use (e.g. rotary tables in some files)
       for (const pl of targets) {
         if (pl.kind === 'vector') {
-          device.queue.writeBuffer(pl.buffer, 0, f32);
+          write(pl.buffer, 0, f32);
         } else if (pl.kind === 'embed') {
-          device.queue.writeBuffer(pl.buffer, 0, embeddingTableWords(f32, t.shape[0]!, c.dim, embedFormat));
+          write(pl.buffer, 0, embeddingTableWords(f32, t.shape[0]!, c.dim, embedFormat));
         } else {
           const rows = t.shape[0]!;
           const data = matmulWeightData(f32, rows, pl.cols, weightType);
           const rowBytes = matmulKStride(pl.cols, weightType) * bytesPerElem;
-          device.queue.writeBuffer(pl.buffer, pl.rowStart * rowBytes, data);
+          write(pl.buffer, pl.rowStart * rowBytes, data);
         }
       }
       written.add(t.name);

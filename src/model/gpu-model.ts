@@ -1,0 +1,333 @@
+/**
+ * The batched forward pass over paged KV: one engine step of a Llama-family model on the GPU.
+ *
+ * A step is a flat batch of T query tokens from R rows (prefill chunks and decodes of many sequences).
+ * Everything is recorded into ONE command encoder and submitted ONCE:
+ *
+ *   page copies (copy-on-write), swap-out / swap-in page moves
+ *   x = embed[tokenIds]                                                     (T, dim)
+ *   per layer l:
+ *     xn  = rmsnorm(x) · attn_norm
+ *     qkv = xn · Wqkvᵀ                                                       (T, q + 2·kv)
+ *     rope(q, k at each token's position);  kv-write(k, v -> pool pages of layer l)
+ *     o   = paged attention(q, pool, block tables)                           (T, q)
+ *     x  += o · Woᵀ                                                          (residual, in place)
+ *     xn  = rmsnorm(x) · ffn_norm;  gu = xn · Wguᵀ;  a = silu(gate) · up;  x += a · Wdownᵀ
+ *   h = x[last token of each sampled row]  (repeated n times for an n > 1 fork)
+ *   logits = rmsnorm(h) · final_norm · lm_headᵀ;  tokens = sample(logits)    (S, vocab) -> (S)
+ *   copy tokens + logprobs -> readback ring;  resolve timestamps -> readback ring
+ *
+ * Buffers are sized once for the token budget; bind groups are cached by the kernels; the only
+ * readback is the sampled ids, their logprobs and the timestamps. With timestamp queries each kernel
+ * runs in its own compute pass so the kernel profile can split the step; without them, one pass.
+ */
+import { GpuTimer, ReadbackRing, readBuffer, storageBuffer, type FrameTiming, type GpuContext, PipelineCache } from '../gpu';
+import { PagedAttention } from '../kernels/attention';
+import { EmbeddingKernel } from '../kernels/embedding';
+import { KvWrite } from '../kernels/kv-write';
+import { checkPool, pageStride, type KvPoolLayout } from '../kernels/kv-layout';
+import { LogitsGatherKernel } from '../kernels/logits-gather';
+import { MatmulKernel } from '../kernels/matmul';
+import { PageCopy } from '../kernels/page-copy';
+import { RmsNormKernel } from '../kernels/rmsnorm';
+import { RopeKernel } from '../kernels/rope';
+import { packSampleParams, SampleKernel, SAMPLE_OUT_BYTES, SAMPLE_PARAMS_BYTES, type SampleParams } from '../kernels/sample';
+import { SiluMulKernel } from '../kernels/silu-mul';
+import type { ModelConfig } from './config';
+import type { GpuWeights } from './gpu-weights';
+
+export interface ForwardRow {
+  /** The tokens this step computes for the row, at positions positionStart .. positionStart + n - 1. */
+  tokenIds: ArrayLike<number>;
+  positionStart: number;
+  /** Pages of the sequence, covering every position up to the last one computed now. */
+  blockTable: ArrayLike<number>;
+  /** Tokens to sample from the row's last position: 0 (mid-prompt chunk), 1, or n at an n > 1 fork. */
+  numSamples: number;
+  /** Sampling of sample k uses seed + k (the forked samples' seeds) and counter = the output index. */
+  sampling: { temperature: number; topK: number; topP: number; seed: number };
+  counter: number;
+}
+
+export interface ForwardBatch {
+  rows: ForwardRow[];
+  /** Copy-on-write copies, page -> page, done before the forward. */
+  pageCopies: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface ForwardResult {
+  /** Per row, its numSamples sampled tokens and their logprobs. */
+  tokens: number[][];
+  logprobs: number[][];
+  timing: FrameTiming;
+  numDispatches: number;
+}
+
+export interface GpuModelOptions {
+  /** Most query tokens in one step (the scheduler's token budget). */
+  maxTokens: number;
+  /** Most rows in one step (max_num_seqs). */
+  maxSeqs: number;
+  /** Most sampled rows in one step (forks of n > 1 requests count n); default 2 · maxSeqs. */
+  maxSamples?: number;
+  /** Most block-table entries in one step; default maxSeqs · ceil(maxSeqLen / tokensPerPage). */
+  maxBlockTableEntries?: number;
+  /** Time each kernel in its own pass (timestamps); default: when the adapter has timestamp-query. */
+  profileKernels?: boolean;
+}
+
+export class GpuModel {
+  readonly numDispatchesPerStep: number;
+  private readonly device: GPUDevice;
+  private readonly cache: PipelineCache;
+  private readonly maxSamples: number;
+  private readonly matmul: MatmulKernel;
+  private readonly embedding: EmbeddingKernel;
+  private readonly norm: RmsNormKernel;
+  private readonly rope: RopeKernel;
+  private readonly kvWrite: KvWrite;
+  private readonly attention: PagedAttention;
+  private readonly siluMul: SiluMulKernel;
+  private readonly gather: LogitsGatherKernel;
+  private readonly sample: SampleKernel;
+  private readonly pageCopy: PageCopy;
+  private readonly timer: GpuTimer;
+  private readonly ring: ReadbackRing;
+  private readonly profile: boolean;
+  // Step buffers, sized once.
+  private readonly tokenIds: GPUBuffer;
+  private readonly positions: GPUBuffer;
+  private readonly x: GPUBuffer;
+  private readonly xn: GPUBuffer;
+  private readonly qkv: GPUBuffer;
+  private readonly attnOut: GPUBuffer;
+  private readonly gateUp: GPUBuffer;
+  private readonly act: GPUBuffer;
+  private readonly lastIndex: GPUBuffer;
+  private readonly hidden: GPUBuffer;
+  private readonly hiddenNorm: GPUBuffer;
+  private readonly logits: GPUBuffer;
+  private readonly sampleParams: GPUBuffer;
+  private readonly sampleOut: GPUBuffer;
+  // Host scratch, reused every step.
+  private readonly hostTokenIds: Uint32Array<ArrayBuffer>;
+  private readonly hostPositions: Uint32Array<ArrayBuffer>;
+  private readonly hostSlots: Int32Array<ArrayBuffer>;
+  private readonly hostLast: Uint32Array<ArrayBuffer>;
+  private readonly hostParams: ArrayBuffer;
+  private readonly hostOut: Uint8Array<ArrayBuffer>;
+  private readonly sampleRows: SampleParams[] = [];
+
+  constructor(
+    private readonly gpu: GpuContext,
+    readonly config: ModelConfig,
+    readonly weights: GpuWeights,
+    readonly pool: { buffer: GPUBuffer; layout: KvPoolLayout },
+    opts: GpuModelOptions,
+  ) {
+    const c = config;
+    const { device } = gpu;
+    this.device = device;
+    this.cache = new PipelineCache(device);
+    checkPool(pool.layout, device.limits);
+    if (pool.layout.numLayers !== c.numLayers || pool.layout.numKvHeads !== c.numKvHeads || pool.layout.headDim !== c.headDim) {
+      throw new RangeError(`The KV pool's layout (${pool.layout.numLayers} layers x ${pool.layout.numKvHeads} kv heads x ${pool.layout.headDim}) does not match the model.`);
+    }
+    const T = opts.maxTokens;
+    const R = opts.maxSeqs;
+    const S = (this.maxSamples = opts.maxSamples ?? 2 * R);
+    const q = c.numHeads * c.headDim;
+    const kv = c.numKvHeads * c.headDim;
+    const tpp = pool.layout.tokensPerPage;
+    this.profile = opts.profileKernels ?? gpu.hasTimestamps;
+
+    this.matmul = new MatmulKernel(gpu, this.cache);
+    this.embedding = new EmbeddingKernel(device, this.cache, { dim: c.dim, format: weights.embedFormat, numRows: c.vocabSize });
+    this.norm = new RmsNormKernel(device, this.cache, { dim: c.dim, eps: c.rmsNormEps });
+    this.rope = new RopeKernel(device, this.cache, { numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim, theta: c.ropeTheta, convention: c.ropeConvention });
+    const attnShape = { numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim, numLayers: c.numLayers, tokensPerPage: tpp };
+    this.kvWrite = new KvWrite(gpu, this.cache, { ...attnShape, maxTokens: T, label: 'Model.kvWrite' });
+    this.attention = new PagedAttention(gpu, this.cache, {
+      ...attnShape,
+      maxTokens: T,
+      maxSeqs: R,
+      maxBlockTableEntries: opts.maxBlockTableEntries ?? R * Math.ceil(c.maxSeqLen / tpp),
+      qStride: q + 2 * kv,
+      label: 'Model.attention',
+    });
+    this.siluMul = new SiluMulKernel(device, this.cache, { ffn: c.hiddenDim });
+    this.gather = new LogitsGatherKernel(device, this.cache, { dim: c.dim });
+    this.sample = new SampleKernel(device, this.cache, { vocab: c.vocabSize });
+    this.pageCopy = new PageCopy(gpu, this.cache, pool.layout, 4 * R, 'Model.pageCopy');
+
+    const buf = (label: string, bytes: number) => storageBuffer(device, `Model.${label}`, Math.max(16, bytes));
+    this.tokenIds = buf('tokenIds', T * 4);
+    this.positions = buf('positions', T * 4);
+    this.x = buf('x', T * c.dim * 4);
+    this.xn = buf('xn', T * c.dim * 4);
+    this.qkv = buf('qkv', T * (q + 2 * kv) * 4);
+    this.attnOut = buf('attnOut', T * q * 4);
+    this.gateUp = buf('gateUp', T * 2 * c.hiddenDim * 4);
+    this.act = buf('act', T * c.hiddenDim * 4);
+    this.lastIndex = buf('lastIndex', S * 4);
+    this.hidden = buf('hidden', S * c.dim * 4);
+    this.hiddenNorm = buf('hiddenNorm', S * c.dim * 4);
+    this.logits = buf('logits', S * c.vocabSize * 4);
+    this.sampleParams = buf('sampleParams', S * SAMPLE_PARAMS_BYTES);
+    this.sampleOut = buf('sampleOut', S * SAMPLE_OUT_BYTES);
+    this.hostTokenIds = new Uint32Array(T);
+    this.hostPositions = new Uint32Array(T);
+    this.hostSlots = new Int32Array(T);
+    this.hostLast = new Uint32Array(S);
+    this.hostParams = new ArrayBuffer(S * SAMPLE_PARAMS_BYTES);
+    this.hostOut = new Uint8Array(S * SAMPLE_OUT_BYTES);
+    // 10 kernels per layer, plus embedding, page copy, gather, final norm, lm_head, sample.
+    this.numDispatchesPerStep = 10 * c.numLayers + 6;
+    this.timer = new GpuTimer(gpu, this.profile ? this.numDispatchesPerStep + 4 : 1);
+    this.ring = new ReadbackRing(device, S * SAMPLE_OUT_BYTES + (S * SAMPLE_OUT_BYTES) % 4, 2, 'Model.sampled');
+  }
+
+  /** Bytes of the step buffers (activations, logits), for the memory budget shown in the UI. */
+  get activationBytes(): number {
+    return [this.tokenIds, this.positions, this.x, this.xn, this.qkv, this.attnOut, this.gateUp, this.act, this.lastIndex, this.hidden, this.hiddenNorm, this.logits, this.sampleParams, this.sampleOut].reduce(
+      (s, b) => s + b.size,
+      0,
+    );
+  }
+
+  /** Runs one step: one command buffer, one submit, one small readback. */
+  async forward(batch: ForwardBatch): Promise<ForwardResult> {
+    const c = this.config;
+    const tpp = this.pool.layout.tokensPerPage;
+    const q = c.numHeads * c.headDim;
+    const kvDim = c.numKvHeads * c.headDim;
+    const qkvDim = q + 2 * kvDim;
+
+    // Flatten the rows: token ids, positions, slot mapping, the attention batch, the sampled rows.
+    let T = 0;
+    let S = 0;
+    const seqs = [];
+    this.sampleRows.length = 0;
+    for (const row of batch.rows) {
+      const n = row.tokenIds.length;
+      if (T + n > this.hostTokenIds.length) throw new RangeError(`Step of more than ${this.hostTokenIds.length} tokens (the token budget the model was sized for).`);
+      for (let i = 0; i < n; i++) {
+        const pos = row.positionStart + i;
+        const page = row.blockTable[Math.floor(pos / tpp)];
+        if (page === undefined) throw new RangeError(`Position ${pos} has no page in its block table (${row.blockTable.length} pages).`);
+        this.hostTokenIds[T + i] = row.tokenIds[i]!;
+        this.hostPositions[T + i] = pos;
+        this.hostSlots[T + i] = page * tpp + (pos % tpp);
+      }
+      seqs.push({ queryStart: T, queryLen: n, contextLen: row.positionStart + n, blockTable: row.blockTable });
+      for (let k = 0; k < row.numSamples; k++) {
+        if (S >= this.maxSamples) throw new RangeError(`Step samples more than ${this.maxSamples} rows.`);
+        this.hostLast[S++] = T + n - 1;
+        this.sampleRows.push({ temperature: row.sampling.temperature, topK: row.sampling.topK, topP: row.sampling.topP, seed: row.sampling.seed + k, counter: row.counter });
+      }
+      T += n;
+    }
+
+    const { device } = this;
+    const queue = device.queue;
+    if (T > 0) {
+      queue.writeBuffer(this.tokenIds, 0, this.hostTokenIds, 0, T);
+      queue.writeBuffer(this.positions, 0, this.hostPositions, 0, T);
+    }
+    if (S > 0) {
+      queue.writeBuffer(this.lastIndex, 0, this.hostLast, 0, S);
+      packSampleParams(this.sampleRows, this.hostParams);
+      queue.writeBuffer(this.sampleParams, 0, this.hostParams, 0, S * SAMPLE_PARAMS_BYTES);
+    }
+    this.kvWrite.prepare(this.hostSlots.subarray(0, T));
+    const plan = this.attention.prepare({ numTokens: T, seqs });
+    this.pageCopy.prepare(batch.pageCopies);
+
+    const enc = device.createCommandEncoder({ label: 'Model.step' });
+    this.timer.begin();
+    let numDispatches = 0;
+    // With profiling, each kernel gets a pass (and timestamps); otherwise one pass holds everything.
+    let shared: GPUComputePassEncoder | null = this.profile ? null : enc.beginComputePass(this.timer.pass('step'));
+    const run = (label: string, record: (pass: GPUComputePassEncoder) => void) => {
+      numDispatches++;
+      if (shared) return record(shared);
+      const pass = enc.beginComputePass(this.timer.pass(label));
+      record(pass);
+      pass.end();
+    };
+
+    const w = this.weights;
+    const wt = w.weightType;
+    if (batch.pageCopies.length) run('page-copy', (p) => this.pageCopy.encode(p, this.pool.buffer));
+    if (T > 0) {
+      run('embedding', (p) => this.embedding.encode(p, this.tokenIds, w.embed, this.x, T));
+      for (let l = 0; l < c.numLayers; l++) {
+        const L = w.layers[l]!;
+        run('rmsnorm', (p) => this.norm.encode(p, this.x, L.attnNorm, this.xn, T));
+        run('matmul.qkv', (p) => this.matmul.encode(p, { x: this.xn, w: L.wqkv, y: this.qkv, M: T, N: qkvDim, K: c.dim, weightType: wt }));
+        run('rope', (p) => this.rope.encode(p, this.qkv, this.positions, T));
+        run('kv-write', (p) => this.kvWrite.encode(p, { qkv: this.qkv, pool: this.pool.buffer }, l));
+        run('attention', (p) => this.attention.encode(p, plan, { q: this.qkv, pool: this.pool.buffer, out: this.attnOut }, l));
+        run('matmul.o', (p) => this.matmul.encode(p, { x: this.attnOut, w: L.wo, y: this.x, M: T, N: c.dim, K: q, weightType: wt, residual: 'accumulate' }));
+        run('rmsnorm', (p) => this.norm.encode(p, this.x, L.ffnNorm, this.xn, T));
+        run('matmul.gate-up', (p) => this.matmul.encode(p, { x: this.xn, w: L.wgu, y: this.gateUp, M: T, N: 2 * c.hiddenDim, K: c.dim, weightType: wt }));
+        run('silu-mul', (p) => this.siluMul.encode(p, this.gateUp, this.act, T));
+        run('matmul.down', (p) => this.matmul.encode(p, { x: this.act, w: L.wdown, y: this.x, M: T, N: c.dim, K: c.hiddenDim, weightType: wt, residual: 'accumulate' }));
+      }
+    }
+    if (S > 0) {
+      run('logits-gather', (p) => this.gather.encode(p, this.x, this.lastIndex, this.hidden, S));
+      run('rmsnorm', (p) => this.norm.encode(p, this.hidden, w.finalNorm, this.hiddenNorm, S));
+      run('matmul.lm-head', (p) => this.matmul.encode(p, { x: this.hiddenNorm, w: w.lmHead, y: this.logits, M: S, N: c.vocabSize, K: c.dim, weightType: wt }));
+      run('sample', (p) => this.sample.encode(p, this.logits, this.sampleParams, this.sampleOut, S));
+    }
+    if (shared) {
+      shared.end();
+      shared = null;
+    }
+    const ticket = S > 0 ? this.ring.enqueue(enc, this.sampleOut, 0, S * SAMPLE_OUT_BYTES) : null;
+    this.timer.end(enc);
+    queue.submit([enc.finish()]);
+
+    const [out, timing] = await Promise.all([ticket ? this.ring.read(ticket, this.hostOut) : Promise.resolve(this.hostOut), this.timer.read()]);
+    const words = new Uint32Array(out.buffer, 0, S * 2);
+    const floats = new Float32Array(out.buffer, 0, S * 2);
+    const tokens: number[][] = [];
+    const logprobs: number[][] = [];
+    let s = 0;
+    for (const row of batch.rows) {
+      const t: number[] = [];
+      const lp: number[] = [];
+      for (let k = 0; k < row.numSamples; k++, s++) {
+        t.push(words[2 * s]!);
+        lp.push(floats[2 * s + 1]!);
+      }
+      tokens.push(t);
+      logprobs.push(lp);
+    }
+    return { tokens, logprobs, timing, numDispatches };
+  }
+
+  /** The logits of the last step's first `numRows` sampled rows (tests and diagnostics; allocates, never per step). */
+  async readLogits(numRows: number): Promise<Float32Array> {
+    const bytes = numRows * this.config.vocabSize * 4;
+    return new Float32Array(await readBuffer(this.device, this.logits, Math.max(4, bytes)), 0, numRows * this.config.vocabSize);
+  }
+
+  /** Bytes one page of this model's KV holds (the pool's page size for a pool of this model alone). */
+  static pageBytes(layout: Omit<KvPoolLayout, 'numPages'>): number {
+    return pageStride(layout) * 4;
+  }
+
+  destroy(): void {
+    for (const b of [this.tokenIds, this.positions, this.x, this.xn, this.qkv, this.attnOut, this.gateUp, this.act, this.lastIndex, this.hidden, this.hiddenNorm, this.logits, this.sampleParams, this.sampleOut]) b.destroy();
+    this.matmul.destroy();
+    this.rope.destroy();
+    this.kvWrite.destroy();
+    this.attention.destroy();
+    this.pageCopy.destroy();
+    this.timer.destroy();
+    this.ring.destroy();
+    this.weights.destroy();
+  }
+}
