@@ -1,137 +1,287 @@
-import { LitElement, html, nothing } from 'lit';
-import { Task, TaskStatus } from '@lit/task';
-import { playgroundStyles } from './serving-playground.styles';
-import { engineClient, isolationStatus, type GpuStatus, type ProbeReport } from './engine-client';
-
-/** Limits shown on the GPU card, with the words a reader knows them by. */
-const KEY_LIMITS: Array<[string, string, 'bytes' | 'count']> = [
-  ['maxStorageBufferBindingSize', 'storage binding', 'bytes'],
-  ['maxBufferSize', 'buffer size', 'bytes'],
-  ['maxComputeWorkgroupStorageSize', 'workgroup memory', 'bytes'],
-  ['maxComputeInvocationsPerWorkgroup', 'invocations / workgroup', 'count'],
-  ['maxStorageBuffersPerShaderStage', 'storage buffers / stage', 'count'],
-];
-const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'];
-const PROBE_SIZE = 1 << 20;
-
-function bytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / 2 ** 20).toFixed(0)} MiB`;
-  if (n >= 1 << 10) return `${(n / 2 ** 10).toFixed(0)} KiB`;
-  return `${n} B`;
-}
-
 /**
- * The Serving Playground: one element that holds the whole app.
+ * The Serving Playground: one element that holds the whole app. It owns the draft configuration (the
+ * controls edit it, validate.ts checks it), the EngineController (the only path to the engine
+ * worker), and lays out the views. Everything simulated is labelled so.
  *
- * For now it describes the visitor's WebGPU adapter and proves it computes by running a kernel in the
- * engine worker; where WebGPU is missing it says why and how to enable it.
+ * Attributes:
+ * - `autoplay`: apply the configuration and start the workload on load
+ * - `compact`: hide the controls column (embeds)
+ * - `panels`: comma list of views to show: pool, blocks, timelines, requests, latency, kernels (default all)
+ * - `sync-url`: read the configuration from the page URL and write it back on apply
  *
  * @csspart card - each panel
  */
+import { LitElement, html, nothing } from 'lit';
+import { playgroundStyles } from './serving-playground.styles';
+import { EngineController } from './state/engine-controller';
+import { DEFAULT_CONFIG, cloneConfig, type PlaygroundConfig } from './state/config';
+import { validateConfig, type FieldErrors } from './state/validate';
+import { configFromUrl, configToUrl } from './state/url-state';
+import { setPath, type ConfigEdit } from './controls/fields';
+import { fmtInt, fmtMs, fmtPct } from './format';
+import './gpu-panel';
+import './controls/model-picker';
+import './controls/engine-settings';
+import './controls/tenant-editor';
+import './controls/workload-editor';
+import './controls/run-controls';
+import './views/page-pool-view';
+import './views/block-table-view';
+import './views/timelines-view';
+import './views/requests-view';
+import './views/kernel-profile-view';
+import './views/prompt-box';
+import './views/latency-view';
+import { saveFile } from './state/engine-controller';
+
+const ALL_PANELS = ['pool', 'blocks', 'timelines', 'requests', 'latency', 'kernels'] as const;
+export type PanelName = (typeof ALL_PANELS)[number];
+
 export class ServingPlayground extends LitElement {
   static override styles = playgroundStyles;
+  static override properties = {
+    autoplay: { type: Boolean },
+    compact: { type: Boolean, reflect: true },
+    panels: { type: String },
+    syncUrl: { type: Boolean, attribute: 'sync-url' },
+    draft: { state: true },
+    errors: { state: true },
+    gpuLine: { state: true },
+    lastSent: { state: true },
+  };
 
-  private readonly gpu = new Task(this, {
-    task: async (): Promise<GpuStatus> => {
-      const status = await engineClient().gpuStatus();
-      // The kernel check needs the device; start it once the GPU answered.
-      if (status.available) queueMicrotask(() => void this.probe.run());
-      return status;
-    },
-    args: () => [],
-  });
+  declare autoplay: boolean;
+  declare compact: boolean;
+  declare panels: string;
+  declare syncUrl: boolean;
+  declare draft: PlaygroundConfig;
+  declare errors: FieldErrors;
+  declare gpuLine: string;
+  declare lastSent: string | null;
 
-  private readonly probe = new Task(this, {
-    task: async (): Promise<ProbeReport> => engineClient().runProbe(PROBE_SIZE),
-    args: () => [],
-    autoRun: false,
-  });
+  readonly engine = new EngineController(this);
+
+  constructor() {
+    super();
+    this.autoplay = false;
+    this.compact = false;
+    this.panels = '';
+    this.syncUrl = false;
+    this.draft = cloneConfig(DEFAULT_CONFIG);
+    this.errors = {};
+    this.gpuLine = '';
+    this.lastSent = null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.syncUrl) {
+      const { config, problems } = configFromUrl(location.search, DEFAULT_CONFIG);
+      this.draft = config;
+      if (problems.length) this.engine.error = `Ignored from the URL: ${problems.join('; ')}`;
+    }
+    this.errors = validateConfig(this.draft);
+    void this.boot();
+  }
+
+  private async boot(): Promise<void> {
+    if (Object.keys(this.errors).length) return;
+    if (await this.engine.apply(cloneConfig(this.draft))) {
+      if (this.autoplay) await this.engine.startWorkload();
+    }
+  }
+
+  private shows(p: PanelName): boolean {
+    if (!this.panels.trim()) return true;
+    return this.panels.split(',').map((s) => s.trim()).includes(p);
+  }
+
+  private onEdit = (e: CustomEvent<ConfigEdit>) => {
+    const next = cloneConfig(this.draft);
+    setPath(next, e.detail.path, e.detail.value);
+    this.draft = next;
+    this.errors = validateConfig(next);
+  };
+
+  /** Applies the draft: rebuilds the engine and starts the workload. */
+  async applyDraft(): Promise<void> {
+    if (Object.keys(this.errors).length) return;
+    const c = cloneConfig(this.draft);
+    if (this.syncUrl) history.replaceState(null, '', `${location.pathname}?${configToUrl(c, DEFAULT_CONFIG)}`);
+    if (await this.engine.apply(c)) await this.engine.startWorkload();
+  }
+
+  private onRun = async (e: CustomEvent<{ command: string; speed?: number }>) => {
+    const en = this.engine;
+    switch (e.detail.command) {
+      case 'start':
+        return en.startWorkload();
+      case 'run':
+        return en.run();
+      case 'pause':
+        return en.pause();
+      case 'step':
+        return en.step();
+      case 'speed':
+        this.draft = { ...this.draft, speed: e.detail.speed! };
+        if (en.applied) en.applied.speed = e.detail.speed!;
+        return en.setSpeed(e.detail.speed!);
+      case 'reset':
+        if (en.applied) await en.apply(cloneConfig(en.applied));
+        return;
+    }
+  };
+
+  private onSelect = (e: CustomEvent<{ requestId: string | null }>) => void this.engine.select(e.detail.requestId);
+
+  private onPrompt = async (e: CustomEvent<{ tenant: string; numTokens: number; maxTokens: number }>) => {
+    const id = await this.engine.submitSynthetic(e.detail.tenant, e.detail.numTokens, e.detail.maxTokens);
+    if (id) {
+      this.lastSent = id;
+      void this.engine.select(id);
+    }
+  };
+
+  private savePoolPng(): void {
+    const canvas = this.renderRoot.querySelector('page-pool-view')?.shadowRoot?.querySelector('canvas');
+    canvas?.toBlob((b) => b && saveFile(b, 'page-pool.png'));
+  }
 
   override render() {
+    const en = this.engine;
+    const applied = en.applied;
+    const simulated = applied?.backend !== 'gpu';
+    const numErrors = Object.keys(this.errors).length;
     return html`
       <header>
         <h1>Serving Playground</h1>
-        <p>An LLM serving engine on your own GPU through WebGPU, and what it is doing.</p>
+        <span class="model" data-testid="model-line"
+          >${simulated ? html`<span class="sim">simulated</span>` : nothing}${en.session ? en.session.label : en.phase === 'applying' ? 'loading…' : ''}</span
+        >
+        <run-controls .loop=${en.store.loop} ?ready=${en.phase === 'ready'} ?started=${en.workload !== null} .speed=${this.draft.speed} @run-command=${this.onRun}></run-controls>
       </header>
-      <main>
-        ${this.gpu.render({
-          pending: () => html`<section part="card"><h2>Your GPU</h2><p class="note">Asking the browser for a WebGPU adapter…</p></section>`,
-          complete: (s) => (s.available ? this.renderGpu(s) : this.renderNoWebGpu(s.reason, s.hint)),
-          error: (e) => this.renderNoWebGpu(String((e as Error).message ?? e), ''),
-        })}
-        ${this.renderProbe()} ${this.renderIsolation()}
-      </main>
+      ${this.renderKeys()}
+      ${en.error
+        ? html`<div class="error" role="alert" data-testid="engine-error"><span>${en.error}</span><button @click=${() => en.clearError()}>Dismiss</button></div>`
+        : nothing}
+      <div class="layout" @config-edit=${this.onEdit} @request-select=${this.onSelect}>
+        ${this.compact ? nothing : this.renderControls(numErrors)}
+        <main>${this.renderViews(simulated)}</main>
+      </div>
     `;
   }
 
-  private renderGpu(s: Extract<GpuStatus, { available: true }>) {
-    return html`<section part="card" data-testid="gpu-card">
-      <h2>Your GPU</h2>
-      <dl>
-        <dt>vendor</dt>
-        <dd data-testid="vendor">${s.adapter.vendor || '—'}</dd>
-        <dt>architecture</dt>
-        <dd data-testid="architecture">${s.adapter.architecture || '—'}</dd>
-        ${s.adapter.description ? html`<dt>description</dt><dd>${s.adapter.description}</dd>` : nothing}
-        <dt>WebGPU mode</dt>
-        <dd>${s.adapter.featureLevel}${s.adapter.isSoftware ? ' · software renderer (a CPU, not a GPU)' : ''}</dd>
-        <dt>features</dt>
-        <dd class="chips">
-          ${OPTIONAL_FEATURES.map((f) => html`<span class="chip ${s.features.includes(f) ? '' : 'off'}">${f}</span>`)}
-        </dd>
-        ${KEY_LIMITS.map(([k, label, unit]) => {
-          const v = s.limits[k] ?? 0;
-          return html`<dt>${label}</dt><dd>${unit === 'bytes' ? bytes(v) : v.toLocaleString('en-US')}</dd>`;
-        })}
-        <dt>kernel timing</dt>
-        <dd>${s.timing.method === 'gpu-timestamp' ? 'GPU timestamp queries' : 'wall-clock (no timestamp-query)'}</dd>
-      </dl>
-      ${s.adapter.isSoftware
-        ? html`<p class="note">This is SwiftShader, Chrome's software WebGPU: everything runs, slowly, on the CPU. Timings here compare implementations, not GPUs.</p>`
+  private renderKeys() {
+    const s = this.engine.store;
+    const last = s.last;
+    const c = s.counts();
+    const tokS = s.series.outputTokensPerS.at(-1) ?? 0;
+    const kv = last ? (100 * last.pool.numUsedPages) / Math.max(1, last.pool.numUsablePages) : 0;
+    return html`<div class="keys" data-testid="key-numbers" aria-live="off">
+      <span>step<b data-testid="key-step">${fmtInt(s.totals.steps)}</b></span>
+      <span>engine time<b>${fmtMs(s.nowMs)}</b></span>
+      <span>output<b>${fmtInt(tokS)}</b> tok/s</span>
+      <span>KV in use<b data-testid="key-kv">${fmtPct(kv)}</b></span>
+      <span>running<b>${fmtInt(c.running)}</b></span>
+      <span>waiting<b>${fmtInt(c.waiting)}</b></span>
+      <span>preempted<b>${fmtInt(c.preempted)}</b> (${fmtInt(s.totals.preemptions)} total)</span>
+      <span>finished<b data-testid="key-finished">${fmtInt(s.totals.finished)}</b>${this.engine.workload ? ` / ${fmtInt(this.engine.workload.numSamples)}` : ''}</span>
+      <span>prefix-cache page hits<b>${fmtInt(s.totals.prefixHitPages)}</b></span>
+      <span>loop<b data-testid="key-loop">${s.loop}</b></span>
+    </div>`;
+  }
+
+  private renderControls(numErrors: number) {
+    const en = this.engine;
+    return html`<aside>
+      <section class="card" part="card">
+        <h2>Your GPU</h2>
+        <gpu-panel @gpu-status=${(e: CustomEvent<{ line: string }>) => (this.gpuLine = `This GPU: ${e.detail.line}.`)}></gpu-panel>
+      </section>
+      <section class="card" part="card" data-testid="controls">
+        <model-picker .config=${this.draft} .errors=${this.errors} .catalog=${en.catalog} .gpuLine=${this.gpuLine}></model-picker>
+        <hr class="sep" />
+        <engine-settings .config=${this.draft} .errors=${this.errors}></engine-settings>
+        <hr class="sep" />
+        <tenant-editor .config=${this.draft} .errors=${this.errors}></tenant-editor>
+        <hr class="sep" />
+        <workload-editor .config=${this.draft} .errors=${this.errors}></workload-editor>
+        <div class="apply">
+          <button data-testid="apply" ?disabled=${numErrors > 0 || en.phase === 'applying'} @click=${() => void this.applyDraft()}>Apply and restart</button>
+          <span class=${numErrors ? 'bad' : ''} data-testid="apply-status"
+            >${numErrors ? `${numErrors} field${numErrors > 1 ? 's need' : ' needs'} fixing` : en.phase === 'applying' ? 'applying…' : 'Rebuilds the engine and starts the workload.'}</span
+          >
+        </div>
+      </section>
+    </aside>`;
+  }
+
+  private renderViews(simulated: boolean) {
+    const en = this.engine;
+    const s = en.store;
+    const v = s.version;
+    const tenants = s.tenants;
+    const sel = en.selectedId;
+    const last = s.last;
+    return html`
+      ${this.shows('pool')
+        ? html`<section class="card" part="card" data-testid="pool-card">
+            <h2>
+              Page pool <small>${en.session ? `${fmtInt((en.applied?.numPages ?? 1) - 1)} pages × ${en.session.tokensPerPage} tokens${en.mirrorShared ? ' · live from shared memory' : ' · snapshots'}` : ''}</small>
+              <span class="exports"><button @click=${() => this.savePoolPng()}>PNG</button></span>
+            </h2>
+            <page-pool-view
+              .mirror=${en.mirror}
+              .tenants=${tenants}
+              .regions=${en.regions}
+              .requestIdOf=${s.requestIdOf}
+              .highlightPages=${en.blockTable?.pages ?? []}
+              .tokensPerPage=${en.session?.tokensPerPage ?? 16}
+            ></page-pool-view>
+          </section>`
         : nothing}
-    </section>`;
-  }
-
-  private renderNoWebGpu(reason: string, hint: string) {
-    return html`<section part="card" class="error" data-testid="no-webgpu">
-      <h2>WebGPU is not available</h2>
-      <p class="status bad">${reason}</p>
-      ${hint ? html`<p class="note">${hint}</p>` : nothing}
-    </section>`;
-  }
-
-  private renderProbe() {
-    return html`<section part="card" data-testid="probe-card">
-      <h2>Kernel check</h2>
-      <p class="note" style="margin-top:0">
-        Runs <code>y = a·x + b</code> with a workgroup reduction on ${PROBE_SIZE.toLocaleString('en-US')} values in the engine worker and
-        compares every element with a TypeScript reference.
-      </p>
-      ${this.probe.render({
-        initial: () => html`<p class="note">Waiting for the GPU…</p>`,
-        pending: () => html`<p class="note">Running…</p>`,
-        complete: (r) => html`<dl>
-          <dt>result</dt>
-          <dd class="status ${r.ok ? 'ok' : 'bad'}" data-testid="probe-status">${r.ok ? 'matches the reference' : 'MISMATCH'}</dd>
-          <dt>max |diff|</dt>
-          <dd>${r.maxAbsDiff.toExponential(2)}</dd>
-          <dt>time</dt>
-          <dd>${r.gpuMs.toFixed(3)} ms (${r.timingMethod === 'gpu-timestamp' ? 'GPU timestamps' : 'wall-clock'})</dd>
-        </dl>`,
-        error: (e) => html`<p class="status bad">${String((e as Error).message ?? e)}</p>`,
-      })}
-      <button ?disabled=${this.probe.status === TaskStatus.PENDING} @click=${() => void this.probe.run()}>Run again</button>
-    </section>`;
-  }
-
-  private renderIsolation() {
-    const iso = isolationStatus();
-    return html`<section part="card">
-      <h2>Shared memory</h2>
-      <p class="status ${iso.isolated ? 'ok' : ''}" data-testid="isolation">${iso.isolated ? 'SharedArrayBuffer available' : 'SharedArrayBuffer unavailable'}</p>
-      <p class="note">${iso.note}</p>
-    </section>`;
+      ${this.shows('blocks')
+        ? html`<section class="card" part="card" data-testid="blocks-card">
+            <h2>Block table</h2>
+            <block-table-view .requestId=${sel} .table=${en.blockTable} .row=${sel ? (s.requests.get(sel) ?? null) : null} .mirror=${en.mirror} .version=${v}></block-table-view>
+          </section>`
+        : nothing}
+      ${this.shows('timelines')
+        ? html`<section class="card full" part="card" data-testid="timelines-card">
+            <h2>Timelines <small>engine time; ${simulated ? 'simulated clock' : 'wall clock'}</small></h2>
+            <timelines-view .series=${s.series} .tenants=${tenants} .version=${v} ?simulated=${simulated}></timelines-view>
+          </section>`
+        : nothing}
+      ${this.shows('latency')
+        ? html`<section class="card full" part="card" data-testid="latency-card">
+            <h2>
+              Latency and goodput ${simulated ? html`<small>simulated</small>` : nothing}
+              <span class="exports">
+                export <button @click=${() => void en.download('json')}>report JSON</button><button @click=${() => void en.download('csv')}>requests CSV</button
+                ><button @click=${() => void en.download('trace')}>Chrome trace</button>
+              </span>
+            </h2>
+            <latency-view .report=${en.report} .tenants=${tenants} .slos=${Object.fromEntries((en.applied?.tenants ?? []).map((t) => [t.id, t.sloTtftMs]))} ?simulated=${simulated}></latency-view>
+          </section>`
+        : nothing}
+      ${this.shows('requests')
+        ? html`<section class="card" part="card" data-testid="requests-card">
+            <h2>Requests</h2>
+            <requests-view .requests=${s.requests} .tenants=${tenants} .version=${v} .selectedId=${sel}></requests-view>
+            <hr class="sep" />
+            <prompt-box .tenants=${tenants} ?disabled=${en.phase !== 'ready'} .lastSent=${this.lastSent} @prompt-submit=${this.onPrompt}></prompt-box>
+          </section>`
+        : nothing}
+      ${this.shows('kernels')
+        ? html`<section class="card" part="card" data-testid="kernels-card">
+            <h2>Kernel profile ${simulated ? html`<small>simulated</small>` : nothing}</h2>
+            <kernel-profile-view
+              ?simulated=${simulated}
+              .data=${{ kernels: s.kernelTotals(), gpuMs: s.totals.gpuMs, flops: s.totals.flops, bytes: s.totals.bytes, steps: s.totals.steps, cpuMs: s.totals.cpuMs, telemetryMs: s.totals.telemetryMs, timing: last?.timing ?? '—' }}
+            ></kernel-profile-view>
+          </section>`
+        : nothing}
+    `;
   }
 }
 

@@ -1,0 +1,224 @@
+/**
+ * The playground's one handle on the engine worker, as a Lit reactive controller: applies a
+ * configuration (configure + load the model), starts workloads, runs / pauses / steps, follows the
+ * selected request's block table, and folds telemetry into a TelemetryStore. Views get plain data from
+ * it; nothing here computes engine results. Every worker error is kept in `error` for the UI to show.
+ */
+import * as Comlink from 'comlink';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { TelemetryBatch, SessionInfo, PoolRegionInfo, WorkloadStarted } from '../../engine/service';
+import type { RunReport } from '../../metrics';
+import { engineClient } from '../engine-client';
+import { toEngineSetup, toWorkload, type PlaygroundConfig } from './config';
+import { TelemetryStore } from './telemetry-store';
+
+export type BlockTable = { pages: number[]; tokenIds: number[]; tokensPerPage: number; numComputedTokens: number; sessionId: string };
+
+export type Phase = 'starting' | 'applying' | 'ready' | 'failed';
+
+/** The session id of the playground's model (one model for now). */
+export const SESSION_ID = 'main';
+
+/** Offers `blob` as a file download. */
+export function saveFile(blob: Blob, name: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class EngineController implements ReactiveController {
+  readonly store = new TelemetryStore();
+  phase: Phase = 'starting';
+  error: string | null = null;
+  session: SessionInfo | null = null;
+  regions: PoolRegionInfo[] = [];
+  /** The pool mirror: shared memory (read every frame) or the latest copy from telemetry. */
+  mirror: Int32Array | null = null;
+  mirrorShared = false;
+  catalog: { gpus: Array<{ id: string; name: string; source: string }>; models: Array<{ id: string; name: string }> } | null = null;
+  workload: WorkloadStarted | null = null;
+  selectedId: string | null = null;
+  blockTable: BlockTable | null = null;
+  /** The configuration the engine runs now. */
+  applied: PlaygroundConfig | null = null;
+  /** The latest metrics report (src/metrics, computed in the worker), refreshed at most once a second. */
+  report: RunReport | null = null;
+  private metricsAt = 0;
+  private fetchingMetrics = false;
+  private subscribed = false;
+  private fetchingTable = false;
+  private promptCount = 0;
+
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  private get api() {
+    return engineClient();
+  }
+
+  private fail(e: unknown): void {
+    this.error = message(e);
+    this.host.requestUpdate();
+  }
+
+  clearError(): void {
+    this.error = null;
+    this.host.requestUpdate();
+  }
+
+  private onBatch(batch: TelemetryBatch): void {
+    if (!this.store.ingest(batch)) return;
+    if (batch.poolCopy) this.mirror = batch.poolCopy;
+    if (batch.error) this.error = `The engine stopped: ${batch.error}`;
+    if (this.selectedId) void this.refreshBlockTable();
+    if (batch.events.some((e) => e.kind === 'finished') || batch.loop === 'paused') void this.refreshMetrics();
+    this.host.requestUpdate();
+  }
+
+  /** Fetches the metrics report unless one was fetched in the last second (or is on its way). */
+  async refreshMetrics(force = false): Promise<void> {
+    const now = performance.now();
+    if (this.fetchingMetrics || (!force && now - this.metricsAt < 1000)) return;
+    this.fetchingMetrics = true;
+    this.metricsAt = now;
+    const epoch = this.store.epoch;
+    try {
+      const r = await this.api.metrics();
+      if (epoch === this.store.epoch) this.report = r;
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.fetchingMetrics = false;
+      this.host.requestUpdate();
+    }
+  }
+
+  /** Downloads the run as a JSON report, a CSV of requests or a Chrome trace (made in the worker). */
+  async download(kind: 'json' | 'csv' | 'trace'): Promise<void> {
+    try {
+      const text = await this.api.exportRun(kind);
+      const name = { json: 'run-report.json', csv: 'requests.csv', trace: 'trace.json' }[kind];
+      saveFile(new Blob([text], { type: kind === 'csv' ? 'text/csv' : 'application/json' }), name);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** (Re)configures the engine with `config` and loads its model; telemetry restarts from zero. */
+  async apply(config: PlaygroundConfig): Promise<boolean> {
+    this.phase = 'applying';
+    this.error = null;
+    this.host.requestUpdate();
+    try {
+      const api = this.api;
+      if (!this.subscribed) {
+        await api.subscribe(Comlink.proxy((b: TelemetryBatch) => this.onBatch(b)));
+        this.subscribed = true;
+      }
+      this.catalog ??= await api.simulatedCatalog();
+      if (config.backend !== 'simulated') throw new Error('Real models on this GPU are not wired to the engine yet (the WebGPU model runner is being built); pick a simulated GPU.');
+      const epoch = await api.configure(toEngineSetup(config));
+      this.store.reset(epoch, config.tenants.map((t) => t.id));
+      this.report = null;
+      this.selectedId = null;
+      this.blockTable = null;
+      this.workload = null;
+      this.session = await api.loadSimulatedModel(SESSION_ID, config.model, config.simGpu, config.maxModelLen);
+      const shared = await api.sharedPoolMirror();
+      this.mirror = shared;
+      this.mirrorShared = shared !== null;
+      this.regions = await api.poolRegions();
+      await api.setSpeed(config.speed);
+      this.applied = config;
+      this.phase = 'ready';
+      this.host.requestUpdate();
+      return true;
+    } catch (e) {
+      this.phase = 'failed';
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** Generates the configured workload in the worker and starts the loop. */
+  async startWorkload(): Promise<void> {
+    const c = this.applied;
+    if (!c || !this.session) return;
+    try {
+      this.workload = await this.api.startWorkload(toWorkload(c, this.session.id, this.session.vocabSize));
+      await this.api.run();
+    } catch (e) {
+      this.fail(e);
+    }
+    this.host.requestUpdate();
+  }
+
+  async run(): Promise<void> {
+    await this.api.run().catch((e) => this.fail(e));
+  }
+
+  async pause(): Promise<void> {
+    await this.api.pause().catch((e) => this.fail(e));
+  }
+
+  async step(): Promise<void> {
+    await this.api.singleStep().catch((e) => this.fail(e));
+  }
+
+  async setSpeed(speed: number): Promise<void> {
+    await this.api.setSpeed(speed).catch((e) => this.fail(e));
+  }
+
+  /** Sends one request of `numTokens` synthetic prompt tokens (simulated models take no text). */
+  async submitSynthetic(tenant: string, numTokens: number, maxTokens: number): Promise<string | null> {
+    if (!this.session) return null;
+    const id = `you-${++this.promptCount}`;
+    // Deterministic filler ids above the special tokens, so two identical prompts share prefix pages.
+    const prompt = Array.from({ length: numTokens }, (_, i) => 3 + ((i * 7919) % (this.session!.vocabSize - 3)));
+    try {
+      await this.api.submit({ requestId: id, tenant, model: this.session.id, promptTokenIds: prompt, maxTokens });
+      await this.api.run();
+      return id;
+    } catch (e) {
+      this.fail(e);
+      return null;
+    }
+  }
+
+  async cancel(requestId: string): Promise<void> {
+    await this.api.cancel(requestId).catch((e) => this.fail(e));
+  }
+
+  /** Selects a request (null clears) and fetches its block table. */
+  async select(requestId: string | null): Promise<void> {
+    this.selectedId = requestId;
+    this.blockTable = null;
+    this.host.requestUpdate();
+    if (requestId) await this.refreshBlockTable();
+  }
+
+  private async refreshBlockTable(): Promise<void> {
+    if (this.fetchingTable || !this.selectedId) return;
+    this.fetchingTable = true;
+    const id = this.selectedId;
+    try {
+      const t = await this.api.blockTable(id);
+      // A finished request has no table any more: keep showing the last one we had.
+      if (this.selectedId === id && (t || !this.blockTable)) this.blockTable = t;
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.fetchingTable = false;
+      this.host.requestUpdate();
+    }
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Folds the worker's telemetry batches into what the views draw: time series in bins of engine time
+ * (for the uPlot timelines), one row per request (state, times, streamed tokens), kernel totals, and
+ * the request-number -> id map the pool mirror needs. No DOM and no engine code: plain data in, plain
+ * data out, so it is tested in Node. `version` bumps on every change (views compare it to redraw).
+ */
+import type { TelemetryBatch } from '../../engine/service';
+import type { EngineStepRecord, RequestEvent } from '../../engine/telemetry';
+
+export type RequestState = 'waiting' | 'running' | 'preempted' | 'finished';
+
+export interface RequestRow {
+  id: string;
+  tenant: string;
+  state: RequestState;
+  /** Finish reason (stop, length, cancelled, rejected) and its detail. */
+  reason: string | null;
+  detail: string | null;
+  arrivalMs: number;
+  firstTokenMs: number | null;
+  lastTokenMs: number | null;
+  finishMs: number | null;
+  numOutputTokens: number;
+  /** The latest streamed token ids (at most KEEP_TOKENS). */
+  recentTokens: number[];
+  numPreemptions: number;
+}
+
+/** Per-bin columns, aligned on `t` (seconds of engine time at the bin's end). */
+export interface Series {
+  t: number[];
+  outputTokensPerS: number[];
+  gpuBusyPct: number[];
+  /** KV usage % of usable pages per tenant, in tenant order. */
+  kvPct: number[][];
+  running: number[];
+  waiting: number[];
+  preempted: number[];
+  prefillPerStep: number[];
+  decodePerStep: number[];
+}
+
+export interface KernelTotal {
+  label: string;
+  ms: number;
+}
+
+export const BIN_MS = 100;
+export const MAX_POINTS = 1500;
+const KEEP_TOKENS = 24;
+
+interface Bin {
+  startMs: number;
+  numSteps: number;
+  outputTokens: number;
+  gpuMs: number;
+  preempted: number;
+  prefill: number;
+  decode: number;
+  last: EngineStepRecord | null;
+}
+
+const emptyBin = (startMs: number): Bin => ({ startMs, numSteps: 0, outputTokens: 0, gpuMs: 0, preempted: 0, prefill: 0, decode: 0, last: null });
+
+export class TelemetryStore {
+  version = 0;
+  epoch = 0;
+  tenants: string[] = [];
+  readonly requests = new Map<string, RequestRow>();
+  /** Request number (pool mirror) -> id. */
+  readonly requestIdOf: string[] = [];
+  readonly series: Series = TelemetryStore.emptySeries(0);
+  readonly kernels = new Map<string, number>();
+  totals = { steps: 0, gpuMs: 0, flops: 0, bytes: 0, outputTokens: 0, prefillTokens: 0, decodeTokens: 0, preemptions: 0, prefixHitPages: 0, allocatedPages: 0, finished: 0, rejected: 0, cpuMs: 0, telemetryMs: 0 };
+  last: EngineStepRecord | null = null;
+  /** Engine clock (ms) at the latest step's end. */
+  nowMs = 0;
+  loop: TelemetryBatch['loop'] = 'paused';
+  error: string | null = null;
+  private bin: Bin = emptyBin(0);
+
+  private static emptySeries(numTenants: number): Series {
+    return { t: [], outputTokensPerS: [], gpuBusyPct: [], kvPct: Array.from({ length: numTenants }, () => []), running: [], waiting: [], preempted: [], prefillPerStep: [], decodePerStep: [] };
+  }
+
+  /** Forgets everything; batches of other epochs are ignored from now on. */
+  reset(epoch: number, tenants: string[]): void {
+    this.epoch = epoch;
+    this.tenants = tenants.slice();
+    this.requests.clear();
+    this.requestIdOf.length = 0;
+    Object.assign(this.series, TelemetryStore.emptySeries(tenants.length));
+    this.kernels.clear();
+    for (const k of Object.keys(this.totals) as Array<keyof typeof this.totals>) this.totals[k] = 0;
+    this.last = null;
+    this.nowMs = 0;
+    this.error = null;
+    this.bin = emptyBin(0);
+    this.version++;
+  }
+
+  /** Folds one batch in; returns false (and changes nothing) for a batch of another epoch. */
+  ingest(batch: TelemetryBatch): boolean {
+    if (batch.epoch !== this.epoch) return false;
+    this.loop = batch.loop;
+    this.error = batch.error ?? null;
+    for (const [n, id] of batch.newRequestIds ?? []) this.requestIdOf[n] = id;
+    for (const e of batch.events) this.onEvent(e);
+    for (const r of batch.records) this.onRecord(r);
+    this.version++;
+    return true;
+  }
+
+  private row(id: string, time: number): RequestRow {
+    let r = this.requests.get(id);
+    if (!r) {
+      // Samples of an n > 1 request (`id#k`) are first seen at their first token: inherit the parent's.
+      const parent = this.requests.get(id.split('#')[0]!);
+      r = {
+        id,
+        tenant: parent?.tenant ?? '?',
+        state: 'waiting',
+        reason: null,
+        detail: null,
+        arrivalMs: parent?.arrivalMs ?? time,
+        firstTokenMs: null,
+        lastTokenMs: null,
+        finishMs: null,
+        numOutputTokens: 0,
+        recentTokens: [],
+        numPreemptions: 0,
+      };
+      this.requests.set(id, r);
+    }
+    return r;
+  }
+
+  private onEvent(e: RequestEvent): void {
+    const r = this.row(e.requestId, e.time);
+    switch (e.kind) {
+      case 'queued':
+        r.tenant = e.tenant;
+        r.arrivalMs = e.time;
+        break;
+      case 'scheduled':
+        if (r.state !== 'finished') r.state = 'running';
+        break;
+      case 'preempted':
+        r.state = 'preempted';
+        r.numPreemptions++;
+        break;
+      case 'token':
+        if (r.state !== 'finished') r.state = 'running';
+        r.firstTokenMs ??= e.time;
+        r.lastTokenMs = e.time;
+        r.numOutputTokens += e.tokenIds.length;
+        r.recentTokens.push(...e.tokenIds);
+        if (r.recentTokens.length > KEEP_TOKENS) r.recentTokens.splice(0, r.recentTokens.length - KEEP_TOKENS);
+        break;
+      case 'finished':
+        r.state = 'finished';
+        r.reason = e.reason;
+        r.detail = e.detail;
+        r.finishMs = e.time;
+        if (e.reason === 'rejected') this.totals.rejected++;
+        else this.totals.finished++;
+        break;
+    }
+  }
+
+  private onRecord(rec: EngineStepRecord): void {
+    const t = this.totals;
+    t.steps++;
+    t.gpuMs += rec.gpuMs;
+    t.flops += rec.flops;
+    t.bytes += rec.bytes;
+    t.outputTokens += rec.numOutputTokens;
+    t.prefillTokens += rec.numPrefillTokens;
+    t.decodeTokens += rec.numDecodeTokens;
+    t.preemptions += rec.numPreempted;
+    t.prefixHitPages += rec.pageEvents.hit;
+    t.allocatedPages += rec.pageEvents.allocated;
+    t.cpuMs += rec.cpuMs;
+    t.telemetryMs += rec.telemetryMs;
+    for (const k of rec.kernels) this.kernels.set(k.label, (this.kernels.get(k.label) ?? 0) + k.ms);
+    this.last = rec;
+    this.nowMs = rec.endMs;
+    // Bins of engine time: close every bin this step's end has passed (empty ones too, so idle shows as 0).
+    if (this.series.t.length === 0 && this.bin.numSteps === 0) this.bin.startMs = Math.floor(rec.startMs / BIN_MS) * BIN_MS;
+    while (rec.endMs > this.bin.startMs + BIN_MS) {
+      this.closeBin();
+      // Long idle gaps (a virtual clock jumping to the next arrival) get one empty point, not thousands.
+      const next = this.bin.startMs + BIN_MS;
+      this.bin = emptyBin(rec.endMs - next > 10 * BIN_MS ? Math.floor(rec.endMs / BIN_MS) * BIN_MS : next);
+    }
+    const b = this.bin;
+    b.numSteps++;
+    b.outputTokens += rec.numOutputTokens;
+    b.gpuMs += rec.gpuMs;
+    b.preempted += rec.numPreempted;
+    b.prefill += rec.numPrefillTokens;
+    b.decode += rec.numDecodeTokens;
+    b.last = rec;
+  }
+
+  private closeBin(): void {
+    const b = this.bin;
+    const s = this.series;
+    const last = b.last ?? this.last;
+    s.t.push((b.startMs + BIN_MS) / 1000);
+    s.outputTokensPerS.push((b.outputTokens / BIN_MS) * 1000);
+    s.gpuBusyPct.push(Math.min(100, (b.gpuMs / BIN_MS) * 100));
+    const usable = last?.pool.numUsablePages ?? 1;
+    this.tenants.forEach((tn, i) => s.kvPct[i]!.push(b.numSteps ? ((last?.tenantPages[tn] ?? 0) / usable) * 100 : (s.kvPct[i]!.at(-1) ?? 0)));
+    s.running.push(b.numSteps ? (last?.numRunning ?? 0) : 0);
+    s.waiting.push(last?.numWaiting ?? 0);
+    s.preempted.push(b.preempted);
+    s.prefillPerStep.push(b.numSteps ? b.prefill / b.numSteps : 0);
+    s.decodePerStep.push(b.numSteps ? b.decode / b.numSteps : 0);
+    if (s.t.length > MAX_POINTS) {
+      const drop = s.t.length - MAX_POINTS;
+      for (const col of [s.t, s.outputTokensPerS, s.gpuBusyPct, s.running, s.waiting, s.preempted, s.prefillPerStep, s.decodePerStep, ...s.kvPct]) col.splice(0, drop);
+    }
+  }
+
+  /** Requests by state, for the key numbers. */
+  counts(): Record<RequestState, number> {
+    const c = { waiting: 0, running: 0, preempted: 0, finished: 0 };
+    for (const r of this.requests.values()) c[r.state]++;
+    return c;
+  }
+
+  /** Kernels by total time, largest first. */
+  kernelTotals(): KernelTotal[] {
+    return [...this.kernels.entries()].map(([label, ms]) => ({ label, ms })).sort((a, b) => b.ms - a.ms);
+  }
+}

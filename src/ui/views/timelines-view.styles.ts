@@ -1,0 +1,12 @@
+import { css } from 'lit';
+
+export const timelinesStyles = css`
+  :host {
+    display: block;
+  }
+  .grid {
+    display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+    gap: 14px 18px;
+  }
+`;
