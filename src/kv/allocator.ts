@@ -105,8 +105,8 @@ export interface KVCacheAllocator {
   reserveForks(req: KVRequest, numForks: number): boolean;
   /** Gives `child` the parent's first `numComputedTokens` tokens of KV (shared pages or a copy). */
   fork(parent: KVRequest, child: KVRequest, numComputedTokens: number): void;
-  /** Copies queued by fork (contiguous allocator) for the next step. */
-  drainCopies(): PageCopy[];
+  /** Copies queued by fork (contiguous allocator) for the next step; the paged manager returns a shared empty list. */
+  drainCopies(): readonly PageCopy[];
   /** Releases every page and reservation of the request: tail pages first. */
   free(req: KVRequest): void;
   /** Copies the pages holding computed tokens to host and frees them; null if the host space is short. */

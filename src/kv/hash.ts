@@ -23,59 +23,80 @@ const FNV_OFFSET_HI = 0xcbf29ce4;
 const FNV_OFFSET_LO = 0x84222325;
 // FNV-1a 64-bit prime 0x00000100_000001b3 = (hi 0x100, lo 0x1b3).
 const PRIME_LO = 0x1b3;
-const TWO_32 = 4294967296;
 
-// Running state of the hash being computed (module scratch; the functions below are not re-entrant).
-let H = 0;
-let L = 0;
+/*
+ * One FNV-1a byte step on the halves (h, l), in int32 arithmetic only (no doubles, so no heap numbers):
+ *   l ^= b;  (h, l) = (h, l) * (0x100 << 32 | 0x1b3)  mod 2^64
+ *   lo' = l * 0x1b3 mod 2^32                                  = Math.imul(l, 0x1b3)
+ *   carry = floor(l * 0x1b3 / 2^32), with l = lh * 2^16 + ll:  = (lh * 0x1b3 + (ll * 0x1b3 >>> 16)) >>> 16
+ *   hi' = h * 0x1b3 + l * 0x100 + carry  mod 2^32              = imul(h, 0x1b3) + (l << 8) + carry, wrapped
+ * Every product is < 2^26, so it is exact. The step is written out in each loop below (rather than a helper
+ * writing module state) so the two halves stay in registers.
+ */
 
-function mixByte(b: number): void {
-  L = (L ^ b) >>> 0;
-  const p = L * PRIME_LO; // < 2^41: exact in a double
-  const lo = p >>> 0; // ToUint32 is `mod 2^32`
-  const carry = (p - lo) / TWO_32;
-  // hi' = hi*PRIME_LO + lo*PRIME_HI(0x100) + carry  (mod 2^32)
-  H = (Math.imul(H, PRIME_LO) + ((L << 8) >>> 0) + carry) >>> 0;
-  L = lo;
+/** Char codes of the hex digits '0'..'f'. */
+const HEX: number[] = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
+
+/**
+ * (hi, lo) as the 16-hex-digit key. Built in one `fromCharCode` so the key is a flat string: a string
+ * concatenated from parts is a rope that the cache map must flatten before hashing it (twice as slow).
+ */
+function hexKey(h: number, l: number): string {
+  return String.fromCharCode(
+    HEX[h >>> 28]!, HEX[(h >>> 24) & 15]!, HEX[(h >>> 20) & 15]!, HEX[(h >>> 16) & 15]!,
+    HEX[(h >>> 12) & 15]!, HEX[(h >>> 8) & 15]!, HEX[(h >>> 4) & 15]!, HEX[h & 15]!,
+    HEX[l >>> 28]!, HEX[(l >>> 24) & 15]!, HEX[(l >>> 20) & 15]!, HEX[(l >>> 16) & 15]!,
+    HEX[(l >>> 12) & 15]!, HEX[(l >>> 8) & 15]!, HEX[(l >>> 4) & 15]!, HEX[l & 15]!,
+  );
 }
 
-function mixWord(w: number): void {
-  mixByte(w & 0xff);
-  mixByte((w >>> 8) & 0xff);
-  mixByte((w >>> 16) & 0xff);
-  mixByte((w >>> 24) & 0xff);
-}
-
-function hex8(x: number): string {
-  return x.toString(16).padStart(8, '0');
-}
-
-function finish(): PageHash {
-  return { hi: H, lo: L, key: hex8(H) + hex8(L) };
+function pageHash(h: number, l: number): PageHash {
+  return { hi: h >>> 0, lo: l >>> 0, key: hexKey(h, l) };
 }
 
 /** The chain's start for one model and optional tenant salt. */
 export function rootHash(modelId: string, salt: string | null): PageHash {
-  H = FNV_OFFSET_HI;
-  L = FNV_OFFSET_LO;
+  let h = FNV_OFFSET_HI | 0;
+  let l = FNV_OFFSET_LO | 0;
   const s = salt === null ? `${modelId}\u0000` : `${modelId}\u0000${salt}\u0001`;
-  for (let i = 0; i < s.length; i++) mixWord(s.charCodeAt(i));
-  return finish();
+  for (let i = 0; i < s.length; i++) {
+    const w = s.charCodeAt(i);
+    for (let shift = 0; shift < 32; shift += 8) {
+      l ^= (w >>> shift) & 0xff;
+      const carry = ((l >>> 16) * PRIME_LO + (((l & 0xffff) * PRIME_LO) >>> 16)) >>> 16;
+      h = (((Math.imul(h, PRIME_LO) + (l << 8)) | 0) + carry) | 0;
+      l = Math.imul(l, PRIME_LO);
+    }
+  }
+  return pageHash(h, l);
 }
 
-/** Hash of the page holding `tokens[start, start + count)`, chained to `parent`. */
+/** Hash of the page holding `tokens[start, start + count)`, chained to `parent`: FNV over count, then each token (4 bytes, little end first). */
 export function chainHash(parent: PageHash, tokens: ArrayLike<number>, start: number, count: number): PageHash {
-  H = parent.hi;
-  L = parent.lo;
-  mixWord(count);
-  for (let i = start; i < start + count; i++) mixWord((tokens[i] ?? 0) | 0);
-  return finish();
+  let h = parent.hi | 0;
+  let l = parent.lo | 0;
+  const end = start + count;
+  for (let i = start - 1; i < end; i++) {
+    const w = i < start ? count : (tokens[i] ?? 0) | 0;
+    for (let shift = 0; shift < 32; shift += 8) {
+      l ^= (w >>> shift) & 0xff;
+      const carry = ((l >>> 16) * PRIME_LO + (((l & 0xffff) * PRIME_LO) >>> 16)) >>> 16;
+      h = (((Math.imul(h, PRIME_LO) + (l << 8)) | 0) + carry) | 0;
+      l = Math.imul(l, PRIME_LO);
+    }
+  }
+  return pageHash(h, l);
 }
 
 /** Plain 64-bit FNV-1a of a byte string given as numbers 0..255; for tests against published vectors. */
 export function fnv1a64Bytes(bytes: ArrayLike<number>): string {
-  H = FNV_OFFSET_HI;
-  L = FNV_OFFSET_LO;
-  for (let i = 0; i < bytes.length; i++) mixByte((bytes[i] ?? 0) & 0xff);
-  return finish().key;
+  let h = FNV_OFFSET_HI | 0;
+  let l = FNV_OFFSET_LO | 0;
+  for (let i = 0; i < bytes.length; i++) {
+    l ^= (bytes[i] ?? 0) & 0xff;
+    const carry = ((l >>> 16) * PRIME_LO + (((l & 0xffff) * PRIME_LO) >>> 16)) >>> 16;
+    h = (((Math.imul(h, PRIME_LO) + (l << 8)) | 0) + carry) | 0;
+    l = Math.imul(l, PRIME_LO);
+  }
+  return pageHash(h, l).key;
 }

@@ -47,6 +47,8 @@ interface RequestKV {
 const NO_PAGES: readonly number[] = Object.freeze([]);
 const NO_COPIES: readonly PageCopy[] = Object.freeze([]);
 const NO_SWAPS: readonly SwapPair[] = Object.freeze([]);
+/** What a step that only writes into pages the request already holds gets back (most decodes). */
+const NOTHING_NEW: Allocation = Object.freeze({ newPages: NO_PAGES, copies: NO_COPIES, swapIn: NO_SWAPS });
 
 interface Plan {
   numSwapIn: number;
@@ -71,6 +73,8 @@ export class KVCacheManager implements KVCacheAllocator {
   private readonly hashes = new Map<string, PageHash[]>();
   private readonly swapped = new Map<string, number[]>();
   private readonly roots = new Map<string, PageHash>();
+  /** `plan`'s result, reused: it is read right after each call and never kept (no allocation per decode). */
+  private readonly scratch: Plan = { numSwapIn: 0, numFresh: 0, numCow: 0, numFromPool: 0, start: 0, end: 0 };
 
   constructor(pool: PagePool, config: KVCacheManagerConfig) {
     requirePositiveInt('tokensPerPage', config.tokensPerPage);
@@ -125,7 +129,7 @@ export class KVCacheManager implements KVCacheAllocator {
   }
 
   numPagesNeeded(ask: AllocationAsk): number {
-    const p = this.plan(ask.req, ask.numComputedTokens, ask.numNewTokens, ask.computed ?? EMPTY_COMPUTED, ask.numLookaheadTokens ?? 0);
+    const p = this.plan(ask.req, this.states.get(ask.req.requestId), ask.numComputedTokens, ask.numNewTokens, ask.computed ?? EMPTY_COMPUTED, ask.numLookaheadTokens ?? 0);
     return p.numFromPool + (ask.numForks ?? 0);
   }
 
@@ -137,12 +141,12 @@ export class KVCacheManager implements KVCacheAllocator {
   }
 
   allocateSlots(req: KVRequest, numComputedTokens: number, numNewTokens: number, computed: ComputedPages = EMPTY_COMPUTED, numLookaheadTokens = 0): Allocation | null {
-    const plan = this.plan(req, numComputedTokens, numNewTokens, computed, numLookaheadTokens);
+    let st = this.states.get(req.requestId);
+    const plan = this.plan(req, st, numComputedTokens, numNewTokens, computed, numLookaheadTokens);
     if (plan.numFromPool > this.pool.numFreePages(req.region)) return null;
     if (plan.start + numNewTokens > req.allTokenIds.length) {
       throw new ConfigError(`allocateSlots(${req.requestId}): ${plan.start + numNewTokens} tokens scheduled but only ${req.allTokenIds.length} known.`, 'invalid-request');
     }
-    let st = this.states.get(req.requestId);
     if (!st) {
       st = { table: [], chain: [], reserved: [] };
       this.states.set(req.requestId, st);
@@ -188,15 +192,18 @@ export class KVCacheManager implements KVCacheAllocator {
         st.table[i] = dst;
       }
     }
-    if (plan.numFresh > 0) {
+    const numFresh = plan.numFresh;
+    const end = plan.start + numNewTokens;
+    if (numFresh > 0) {
       newPages ??= [];
-      for (let i = 0; i < plan.numFresh; i++) {
+      for (let i = 0; i < numFresh; i++) {
         const p = this.takePage(st, req);
         st.table.push(p);
         newPages.push(p);
       }
     }
-    if (this.enablePrefixCaching) this.cacheFullPages(req, st, plan.start + numNewTokens);
+    if (this.enablePrefixCaching) this.cacheFullPages(req, st, end);
+    if (newPages === null && copies === null && swapIn === null) return NOTHING_NEW;
     return { newPages: newPages ?? NO_PAGES, copies: copies ?? NO_COPIES, swapIn: swapIn ?? NO_SWAPS };
   }
 
@@ -228,8 +235,8 @@ export class KVCacheManager implements KVCacheAllocator {
     if (h) this.hashes.set(child.requestId, h.slice(0, numFull));
   }
 
-  drainCopies(): PageCopy[] {
-    return [];
+  drainCopies(): readonly PageCopy[] {
+    return NO_COPIES;
   }
 
   free(req: KVRequest): void {
@@ -282,9 +289,9 @@ export class KVCacheManager implements KVCacheAllocator {
     return this.states.get(requestId)?.reserved ?? NO_PAGES;
   }
 
-  private plan(req: KVRequest, numComputed: number, numNew: number, computed: ComputedPages, lookahead: number): Plan {
+  /** What an allocation would take; `st` is the request's state (`states.get(req.requestId)`), looked up once by the caller. */
+  private plan(req: KVRequest, st: RequestKV | undefined, numComputed: number, numNew: number, computed: ComputedPages, lookahead: number): Plan {
     const tpp = this.tokensPerPage;
-    const st = this.states.get(req.requestId);
     const tableLen = st ? st.table.length : 0;
     const slots = tableLen === 0 ? this.swapped.get(req.requestId) : undefined;
     const numSwapIn = slots ? slots.length : 0;
@@ -298,16 +305,23 @@ export class KVCacheManager implements KVCacheAllocator {
       for (let i = Math.floor(start / tpp); i < last; i++) if (this.pool.refCountOf(st.table[i]!) > 1) numCow++;
     }
     let numHitFree = 0;
-    for (const p of hits) if (this.pool.refCountOf(p) === 0) numHitFree++;
+    for (let i = 0; i < hits.length; i++) if (this.pool.refCountOf(hits[i]!) === 0) numHitFree++;
     const numReserved = st ? st.reserved.length : 0;
     const fromReserved = Math.min(numReserved, numFresh + numCow);
-    return { numSwapIn, numFresh, numCow, numFromPool: numSwapIn + numFresh + numCow - fromReserved + numHitFree, start, end };
+    const p = this.scratch;
+    p.numSwapIn = numSwapIn;
+    p.numFresh = numFresh;
+    p.numCow = numCow;
+    p.numFromPool = numSwapIn + numFresh + numCow - fromReserved + numHitFree;
+    p.start = start;
+    p.end = end;
+    return p;
   }
 
   private takePage(st: RequestKV, req: KVRequest): number {
     const r = st.reserved.pop();
     if (r !== undefined) return r;
-    return this.pool.allocate(1, req.region, req.owner)[0]!;
+    return this.pool.allocateOne(req.region, req.owner);
   }
 
   private root(req: KVRequest): PageHash {

@@ -13,6 +13,7 @@
  *   pages tail first, so its tail pages go before its prefix pages. A cached page's hash is dropped only when
  *   it is popped for reuse (`evicted` event).
  * - `numUsedPages + numFreePages = numUsablePages`, and `numFreePages = numCachedFreePages + numEmptyFreePages`.
+ *   Both counts are maintained incrementally (`numFree`, `numCachedFree`), so `usageSnapshot` is O(1) per step.
  * - Regions (used by the `partition` sharing policy) split the usable ids into disjoint ranges, each with its
  *   own free queue; pages never move between regions. Without partitions there is one region.
  * - Each used page is charged to one tenant (the first holder that took it from the free queue); a shared page
@@ -73,6 +74,8 @@ export class PagePool {
   private readonly cacheParentGen: Uint32Array;
   private readonly hashToPage = new Map<string, number>();
   private numCachedFree = 0;
+  /** Sum of the free queues' lengths, kept in step with every pop / append / remove. */
+  private numFree = 0;
 
   constructor(config: PagePoolConfig) {
     requirePositiveInt('numPages', config.numPages);
@@ -131,6 +134,7 @@ export class PagePool {
       this.queues.push(new FreePageQueue(this.numPages, ids));
       start = end;
     });
+    this.numFree = this.numUsablePages;
     return this.regionList.slice();
   }
 
@@ -147,9 +151,7 @@ export class PagePool {
   }
 
   get numFreePagesTotal(): number {
-    let n = 0;
-    for (const q of this.queues) n += q.numFreePages;
-    return n;
+    return this.numFree;
   }
 
   get numUsedPages(): number {
@@ -212,7 +214,18 @@ export class PagePool {
       this.takeFresh(p, owner);
       out[i] = p;
     }
+    this.numFree -= n;
     return out;
+  }
+
+  /** `allocate(1, region, owner)[0]` without the array: the decode path takes one page at a time. */
+  allocateOne(region: number, owner: PageOwner): number {
+    const q = this.queue(region);
+    if (q.numFreePages === 0) throw new PoolExhaustedError(`Asked for 1 page from region ${region}; none is free.`);
+    const p = q.popLeft();
+    this.takeFresh(p, owner);
+    this.numFree--;
+    return p;
   }
 
   /** Takes one specific free page (the contiguous allocator's runs); evicts it if cached. */
@@ -221,6 +234,7 @@ export class PagePool {
     if (!q.has(page)) throw new PoolExhaustedError(`Page ${page} is not free.`);
     q.remove(page);
     this.takeFresh(page, owner);
+    this.numFree--;
   }
 
   /** True when `page` is in a free queue (ref count 0). */
@@ -237,6 +251,7 @@ export class PagePool {
     const rc = this.refCount[page]!;
     if (rc === 0) {
       this.queue(this.regionOfPage(page)).remove(page);
+      this.numFree--;
       if (this.hashOf[page] !== null) this.numCachedFree--;
       this.charge(page, owner.tenant);
       this.owner[page] = owner;
@@ -253,6 +268,7 @@ export class PagePool {
     if (rc === 1) {
       this.uncharge(page);
       this.queue(this.regionOfPage(page)).append(page);
+      this.numFree++;
       if (this.hashOf[page] !== null) this.numCachedFree++;
       if (this.sink) this.sink({ kind: 'freed', page, owner });
     }
@@ -340,7 +356,10 @@ export class PagePool {
       const h = this.hashOf[p];
       if (h !== null && h !== undefined && this.hashToPage.get(h) !== p) throw new Error(`page ${p} hash ${h} not mapped back.`);
     }
-    if (free !== this.numFreePagesTotal) throw new Error(`free pages ${free} != queue lengths ${this.numFreePagesTotal}.`);
+    let queued = 0;
+    for (const q of this.queues) queued += q.numFreePages;
+    if (free !== queued) throw new Error(`free pages ${free} != queue lengths ${queued}.`);
+    if (free !== this.numFree) throw new Error(`free pages ${free} != counter ${this.numFree}.`);
     if (cachedFree !== this.numCachedFree) throw new Error(`cached free pages ${cachedFree} != counter ${this.numCachedFree}.`);
     for (const [t, n] of this.usage) if ((usage.get(t) ?? 0) !== n) throw new Error(`tenant ${t} usage ${n} != charged pages ${usage.get(t) ?? 0}.`);
     for (const [t, n] of usage) if ((this.usage.get(t) ?? 0) !== n) throw new Error(`tenant ${t} charged ${n} pages but usage says ${this.usage.get(t) ?? 0}.`);

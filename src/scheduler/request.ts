@@ -4,6 +4,7 @@
  * into n sequences (`<id>`, `<id>#1` .. `<id>#n-1`) that share the prompt's pages (copy-on-write).
  */
 import type { KVRequest, PageOwner } from '../kv/index';
+import type { ScheduledRequest } from './output';
 
 export interface SamplingParams {
   temperature?: number;
@@ -87,6 +88,17 @@ export class Request implements KVRequest {
   admitSeq = 0;
   /** A requeued gang member is not considered before this step. */
   notBeforeStep = 0;
+  /** Index of the tenant in the scheduler's tenant list (-1 for a rejected request of an unknown tenant). */
+  tenantIndex = -1;
+  /**
+   * Per-step marks, stamped with the step number instead of kept in per-step Sets and Maps (no allocation
+   * per step): the request was scheduled or admitted in step `touchedStep`, admitted in `admittedStep`, and
+   * `row` is its row in step `rowStep`. Step numbers start at 1, so 0 means never.
+   */
+  touchedStep = 0;
+  admittedStep = 0;
+  rowStep = 0;
+  row: ScheduledRequest | null = null;
 
   // Timestamps (scheduler clock, ms).
   firstScheduledTime: number | null = null;

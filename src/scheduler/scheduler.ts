@@ -53,28 +53,28 @@ interface TenantState {
   readonly index: number;
 }
 
+/**
+ * One step's working state. Which requests were scheduled (`touchedStep`), admitted (`admittedStep`) and
+ * their rows (`row`, `rowStep`) are stamped on the requests themselves, and the per-tenant token counts live
+ * in the scheduler's reused typed arrays, so a step allocates only what it returns.
+ */
 interface StepContext {
   readonly step: number;
   readonly now: number;
   budget: number;
   readonly rows: ScheduledRequest[];
-  /** Requests scheduled or admitted this step: not scheduled twice; preemptable only by admission (unscheduled). */
-  readonly touched: Set<Request>;
-  /** Requests admitted this step: never preempted in the same step. */
-  readonly admitted: Set<Request>;
-  readonly rowOf: Map<Request, ScheduledRequest>;
-  /** Rows of requests preempted after being scheduled (dropped from the output). */
-  readonly dropped: Set<ScheduledRequest>;
+  /** Rows of requests preempted after being scheduled (dropped from the output); null until the first. */
+  dropped: Set<ScheduledRequest> | null;
   readonly copies: { src: number; dst: number }[];
   readonly swapOut: { page: number; hostSlot: number }[];
   readonly swapIn: { page: number; hostSlot: number }[];
   readonly preempted: string[];
   readonly decisions: Decision[];
   preemptedWhileRunning: boolean;
-  readonly tokensByTenant: Map<string, number>;
   numPrefill: number;
   numDecode: number;
-  allowed: (tenant: string) => boolean;
+  /** True when every tenant's requests may run; else `tenantAllowed[tenantIndex]` says. */
+  allowAll: boolean;
 }
 
 type AllocResult = Allocation | 'self' | { blocked: 'pages' | 'quota'; detail: string };
@@ -135,6 +135,23 @@ export class Scheduler {
   private admitSeq = 0;
   private readonly view: SharingView;
   private readonly victimCtx: VictimContext;
+  // Reused per-step scratch (see StepContext): tokens per tenant index, whether the tenant got a row this
+  // step, which tenants the grant allows, the map handed to the sharing policy, and iteration copies.
+  private readonly tenantTokens: Int32Array;
+  private readonly tenantHasRow: Uint8Array;
+  private readonly tenantAllowed: Uint8Array;
+  private readonly tokensByTenant = new Map<string, number>();
+  private readonly runningScratch: (Request | null)[] = [];
+  private readonly waitingScratch: (Request | null)[] = [];
+  private readonly updateReqs: (Request | null)[] = [];
+  /**
+   * The request of each row of the last output (`rowReqs[i]` is `lastOutput.scheduled[i]`'s), so `update`
+   * of that output finds them without a lookup by id. Built in step with `ctx.rows`, then compacted like it.
+   */
+  private readonly rowReqs: (Request | null)[] = [];
+  private numRowReqs = 0;
+  private lastOutput: SchedulerOutput | null = null;
+  private readonly updateToks: (readonly number[] | null)[] = [];
 
   constructor(pool: PagePool, config: SchedulerConfig) {
     this.pool = pool;
@@ -150,6 +167,9 @@ export class Scheduler {
       this.tenantList.push(st);
       this.tenantMetrics.set(t.id, emptyTenantMetrics(t.id));
     });
+    this.tenantTokens = new Int32Array(c.tenants.length);
+    this.tenantHasRow = new Uint8Array(c.tenants.length);
+    this.tenantAllowed = new Uint8Array(c.tenants.length);
     const regions = this.sharing.regions(this.tenantList.map((t) => t.cfg));
     if (regions) pool.setRegions(regions);
     const self = this;
@@ -221,6 +241,7 @@ export class Scheduler {
       return req;
     }
     const tenant = this.tenants.get(spec.tenant)!;
+    req.tenantIndex = tenant.index;
     req.region = this.sharing.regionOf(tenant.index);
     req.cacheSalt = this.sharing.isolatesCache() || tenant.cfg.isolateCache ? tenant.cfg.id : null;
     req.queueSeq = ++this.backSeq;
@@ -327,21 +348,22 @@ export class Scheduler {
       now,
       budget: this.config.maxNumBatchedTokens,
       rows: [],
-      touched: new Set(),
-      admitted: new Set(),
-      rowOf: new Map(),
-      dropped: new Set(),
+      dropped: null,
       copies: [],
       swapOut: [],
       swapIn: [],
       preempted: [],
       decisions,
       preemptedWhileRunning: false,
-      tokensByTenant: new Map(),
       numPrefill: 0,
       numDecode: 0,
-      allowed: () => true,
+      allowAll: true,
     };
+    this.tenantTokens.fill(0);
+    this.tenantHasRow.fill(0);
+    this.rowReqs.fill(null, 0, this.numRowReqs);
+    this.numRowReqs = 0;
+    this.lastOutput = null;
     for (const s of this.sessions.values()) {
       const c = s.alloc.drainCopies();
       if (c.length > 0) ctx.copies.push(...c);
@@ -350,23 +372,27 @@ export class Scheduler {
     const session = grant.sessionId !== null ? this.sessions.get(grant.sessionId)! : null;
     if (session) {
       if (grant.tenants) {
-        const allowed = new Set(grant.tenants);
-        ctx.allowed = (t) => allowed.has(t);
+        ctx.allowAll = false;
+        this.tenantAllowed.fill(0);
+        for (const t of grant.tenants) {
+          const ts = this.tenants.get(t);
+          if (ts) this.tenantAllowed[ts.index] = 1;
+        }
       }
       this.scheduleRunning(session, ctx);
       if (!ctx.preemptedWhileRunning) this.scheduleWaiting(session, ctx);
-      this.sharing.onStepScheduled(ctx.tokensByTenant, grant, this.view);
+      this.sharing.onStepScheduled(this.tokensByTenantMap(), grant, this.view);
     }
     if (ctx.rows.length === 0) this.stats.numIdleSteps++;
     if (this.sharing.name === 'fair-share') this.recordBorrowing(ctx);
     const record = this.buildRecord(ctx, grant.sessionId, grant.tenants, grant.reason);
     const finishedIds = this.pendingFinishedIds;
     this.pendingFinishedIds = [];
-    return {
+    const output: SchedulerOutput = {
       step,
       sessionId: grant.sessionId,
       tokensPerPage: session ? session.alloc.tokensPerPage : 0,
-      scheduled: ctx.dropped.size > 0 ? ctx.rows.filter((r) => !ctx.dropped.has(r)) : ctx.rows,
+      scheduled: ctx.dropped !== null ? this.dropRows(ctx.rows, ctx.dropped) : ctx.rows,
       numScheduledTokens: this.config.maxNumBatchedTokens - ctx.budget,
       pagesToCopy: ctx.copies,
       swapOut: ctx.swapOut,
@@ -375,14 +401,33 @@ export class Scheduler {
       finishedIds,
       record,
     };
+    this.lastOutput = output;
+    return output;
+  }
+
+  /** `rows` without the dropped ones, compacting `rowReqs` the same way. */
+  private dropRows(rows: ScheduledRequest[], dropped: Set<ScheduledRequest>): ScheduledRequest[] {
+    const kept: ScheduledRequest[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (dropped.has(rows[i]!)) continue;
+      this.rowReqs[kept.length] = this.rowReqs[i]!;
+      kept.push(rows[i]!);
+    }
+    this.rowReqs.fill(null, kept.length, rows.length);
+    this.numRowReqs = kept.length;
+    return kept;
   }
 
   /** Decode-first: every running request of the step's session gets its next tokens, preempting if needed. */
   private scheduleRunning(session: Session, ctx: StepContext): void {
     const chunked = this.config.enableChunkedPrefill;
-    for (const req of session.running.slice()) {
+    // Iterate over a copy (preemption removes from `running`), kept in a reused array.
+    const list = this.runningScratch;
+    const n = copyInto(list, session.running);
+    for (let i = 0; i < n; i++) {
+      const req = list[i]!;
       if (ctx.budget <= 0) break;
-      if (req.state !== 'running' || ctx.touched.has(req) || !ctx.allowed(req.tenant)) continue;
+      if (req.state !== 'running' || req.touchedStep === ctx.step || !this.allowed(req, ctx)) continue;
       const remaining = req.numTokens - req.numComputedTokens;
       if (remaining <= 0) continue;
       const numNew = this.clampTokens(remaining, ctx.budget);
@@ -393,8 +438,22 @@ export class Scheduler {
         ctx.decisions.push({ kind: 'blocked', requestId: req.requestId, tenant: req.tenant, reason: res.blocked, detail: res.detail });
         continue;
       }
-      this.scheduleRow(req, numNew, res, ctx);
+      this.scheduleRow(session, req, numNew, res, ctx);
     }
+    list.fill(null, 0, n);
+  }
+
+  /** Whether the step's grant lets `req`'s tenant run. */
+  private allowed(req: Request, ctx: StepContext): boolean {
+    return ctx.allowAll || this.tenantAllowed[req.tenantIndex] === 1;
+  }
+
+  /** The tokens each tenant got this step, as the sharing policy reads them (one reused map). */
+  private tokensByTenantMap(): ReadonlyMap<string, number> {
+    const m = this.tokensByTenant;
+    m.clear();
+    for (let i = 0; i < this.tenantList.length; i++) if (this.tenantHasRow[i] === 1) m.set(this.tenantList[i]!.cfg.id, this.tenantTokens[i]!);
+    return m;
   }
 
   /** Admission from the waiting queue in policy order; stops at the first request that does not fit. */
@@ -402,12 +461,16 @@ export class Scheduler {
     const waiting = session.waiting;
     if (waiting.length === 0) return;
     this.queuePolicy.order(waiting, this.queueContext(session));
-    const seenGangs = new Set<string>();
-    for (const req of waiting.slice()) {
+    let seenGangs: Set<string> | null = null;
+    const list = this.waitingScratch;
+    const n = copyInto(list, waiting);
+    for (let i = 0; i < n; i++) {
+      const req = list[i]!;
       if (req.state !== 'waiting' && req.state !== 'preempted') continue;
-      if (!ctx.allowed(req.tenant) || req.notBeforeStep > ctx.step) continue;
+      if (!this.allowed(req, ctx) || req.notBeforeStep > ctx.step) continue;
       const gangKey = this.gangKey(req);
       if (gangKey !== null) {
+        seenGangs ??= new Set();
         if (seenGangs.has(gangKey)) continue;
         seenGangs.add(gangKey);
         if (this.tryAdmitGang(session, req, gangKey, ctx) === 'blocked') break;
@@ -423,6 +486,7 @@ export class Scheduler {
       }
       if (!this.tryAdmit(session, req, ctx)) break;
     }
+    list.fill(null, 0, n);
   }
 
   private tryAdmit(session: Session, req: Request, ctx: StepContext): boolean {
@@ -442,7 +506,7 @@ export class Scheduler {
       return false;
     }
     this.admit(session, req, computed, swapped, numNew, ctx);
-    this.scheduleRow(req, numNew, res, ctx);
+    this.scheduleRow(session, req, numNew, res, ctx);
     return true;
   }
 
@@ -454,7 +518,7 @@ export class Scheduler {
       this.block(ctx, first, 'gang-incomplete', `gang "${gangId}": ${members.length} of ${first.gang.size} members have arrived`);
       return 'skip';
     }
-    if (members.some((m) => !ctx.allowed(m.tenant) || m.notBeforeStep > ctx.step)) return 'skip';
+    if (members.some((m) => !this.allowed(m, ctx) || m.notBeforeStep > ctx.step)) return 'skip';
     const alloc = session.alloc;
     const never = this.gangNeverFits(session, members);
     if (never !== null) {
@@ -498,7 +562,7 @@ export class Scheduler {
       if (!a || !alloc.reserveForks(m, m.pendingForks)) throw new ServingError('pool-exhausted', `gang "${gangId}": allocation failed after the fit check (bug).`);
       if (m.gang) m.gangAdmitted = true;
       this.admit(session, m, computed, swapped, numNew, ctx);
-      if (numNew > 0) this.scheduleRow(m, numNew, a, ctx);
+      if (numNew > 0) this.scheduleRow(session, m, numNew, a, ctx);
     }
     if (first.gang) ctx.decisions.push({ kind: 'gang-admitted', gangId, requestIds: members.map((m) => m.requestId) });
     return 'admitted';
@@ -562,19 +626,26 @@ export class Scheduler {
    */
   private allocateOrPreempt(session: Session, req: Request, numNew: number, computed: ComputedPages, lookahead: number, mode: VictimMode, ctx: StepContext): AllocResult {
     const alloc = session.alloc;
-    const tenant = this.tenants.get(req.tenant)!.cfg;
+    const tenant = this.tenantList[req.tenantIndex]!.cfg;
     for (;;) {
-      const need = alloc.numPagesNeeded({ req, numComputedTokens: req.numComputedTokens, numNewTokens: numNew, computed, numLookaheadTokens: lookahead });
-      const usage = this.pool.tenantUsage(req.tenant);
       const limit = this.sharing.pageLimit(tenant, this.view);
-      let blocked: 'pages' | 'quota';
-      let detail: string;
-      if (need > 0 && usage + need > limit) {
-        blocked = 'quota';
-        detail = `tenant "${req.tenant}" holds ${usage} pages, needs ${need} more, limit ${limit}`;
-      } else {
+      // Under a finite page limit the pages needed decide 'quota'; without one they only name the shortfall,
+      // so they are counted after a failed allocation (allocateSlots changes nothing when it fails).
+      let need = -1;
+      let blocked: 'pages' | 'quota' | null = null;
+      let detail = '';
+      if (limit !== Infinity) {
+        need = alloc.numPagesNeeded({ req, numComputedTokens: req.numComputedTokens, numNewTokens: numNew, computed, numLookaheadTokens: lookahead });
+        const usage = this.pool.tenantUsage(req.tenant);
+        if (need > 0 && usage + need > limit) {
+          blocked = 'quota';
+          detail = `tenant "${req.tenant}" holds ${usage} pages, needs ${need} more, limit ${limit}`;
+        }
+      }
+      if (blocked === null) {
         const a = alloc.allocateSlots(req, req.numComputedTokens, numNew, computed, lookahead);
         if (a) return a;
+        if (need < 0) need = alloc.numPagesNeeded({ req, numComputedTokens: req.numComputedTokens, numNewTokens: numNew, computed, numLookaheadTokens: lookahead });
         blocked = 'pages';
         detail = `needs ${need} pages, ${this.pool.numFreePages(req.region)} free in region ${req.region}`;
       }
@@ -595,7 +666,7 @@ export class Scheduler {
     const out: Request[] = [];
     for (const s of this.sessions.values()) {
       for (const r of s.running) {
-        if (mode === 'running' ? !ctx.touched.has(r) : r !== req && !ctx.admitted.has(r)) out.push(r);
+        if (mode === 'running' ? r.touchedStep !== ctx.step : r !== req && r.admittedStep !== ctx.step) out.push(r);
       }
     }
     return out;
@@ -603,13 +674,13 @@ export class Scheduler {
 
   /** Takes a preempted request's row back out of this step. */
   private unschedule(victim: Request, ctx: StepContext): void {
-    const row = ctx.rowOf.get(victim);
-    if (!row || ctx.dropped.has(row)) return;
-    ctx.dropped.add(row);
+    const row = victim.rowStep === ctx.step ? victim.row : null;
+    if (!row || (ctx.dropped !== null && ctx.dropped.has(row))) return;
+    (ctx.dropped ??= new Set()).add(row);
     ctx.budget += row.numTokens;
     if (row.isPrefill) ctx.numPrefill -= row.numTokens;
     else ctx.numDecode -= row.numTokens;
-    ctx.tokensByTenant.set(victim.tenant, (ctx.tokensByTenant.get(victim.tenant) ?? 0) - row.numTokens);
+    this.tenantTokens[victim.tenantIndex]! -= row.numTokens;
     victim.numComputedTokens = row.positionStart;
   }
 
@@ -668,8 +739,8 @@ export class Scheduler {
     session.running.push(req);
     req.state = 'running';
     req.admitSeq = ++this.admitSeq;
-    ctx.touched.add(req);
-    ctx.admitted.add(req);
+    req.touchedStep = ctx.step;
+    req.admittedStep = ctx.step;
     if (!swappedIn && req.numComputedTokens === 0) session.alloc.recordPrefixQuery(req.numTokens, computed.numComputedTokens);
     req.numComputedTokens += computed.numComputedTokens;
     req.numPrefixHitTokens += computed.numComputedTokens;
@@ -677,12 +748,12 @@ export class Scheduler {
     ctx.decisions.push({ kind: 'admitted', requestId: req.requestId, tenant: req.tenant, numTokens: numNew, numPrefixHitTokens: computed.numComputedTokens, swappedIn });
   }
 
-  private scheduleRow(req: Request, numNew: number, a: Allocation, ctx: StepContext): void {
+  private scheduleRow(session: Session, req: Request, numNew: number, a: Allocation, ctx: StepContext): void {
     const positionStart = req.numComputedTokens;
     const isDecode = numNew === 1 && positionStart === req.numTokens - 1 && req.numOutputTokens > 0;
     req.numComputedTokens += numNew;
     const numSamples = req.numComputedTokens >= req.numTokens ? 1 + req.pendingForks : 0;
-    const alloc = this.sessions.get(req.model)!.alloc;
+    const alloc = session.alloc;
     const row: ScheduledRequest = {
       requestId: req.requestId,
       tenant: req.tenant,
@@ -696,12 +767,15 @@ export class Scheduler {
       sampling: req.sampling,
     };
     ctx.rows.push(row);
-    ctx.rowOf.set(req, row);
-    ctx.touched.add(req);
+    this.rowReqs[this.numRowReqs++] = req;
+    req.row = row;
+    req.rowStep = ctx.step;
+    req.touchedStep = ctx.step;
     ctx.budget -= numNew;
     if (isDecode) ctx.numDecode += numNew;
     else ctx.numPrefill += numNew;
-    ctx.tokensByTenant.set(req.tenant, (ctx.tokensByTenant.get(req.tenant) ?? 0) + numNew);
+    this.tenantTokens[req.tenantIndex]! += numNew;
+    this.tenantHasRow[req.tenantIndex] = 1;
     for (let i = 0; i < a.copies.length; i++) ctx.copies.push(a.copies[i]!);
     for (let i = 0; i < a.swapIn.length; i++) ctx.swapIn.push(a.swapIn[i]!);
     if (req.firstScheduledTime === null) req.firstScheduledTime = ctx.now;
@@ -768,27 +842,45 @@ export class Scheduler {
    * since the step was scheduled are ignored. Throws (changing nothing) when a row's tokens are missing.
    */
   update(output: SchedulerOutput, sampled: ReadonlyMap<string, readonly number[]>): UpdateResult {
-    for (const row of output.scheduled) {
+    // Pass 1 checks every row (throwing changes nothing) and remembers its request and tokens, so pass 2
+    // looks nothing up again. Pass 2 re-checks the state: a fork or finish in pass 2 cannot change a later
+    // row's request, but the check keeps the two passes' skip rules one and the same.
+    // For the latest output the rows' requests are known (`rowReqs`); a request that is running is the one
+    // `requests` maps its id to (ids are unique among unfinished requests), so this equals the lookup.
+    const rows = output.scheduled;
+    const known = output === this.lastOutput ? this.rowReqs : null;
+    const reqs = this.updateReqs;
+    const toksOf = this.updateToks;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      reqs[i] = null;
+      toksOf[i] = null;
       if (row.numSamples === 0) continue;
-      const req = this.requests.get(row.requestId);
+      const req = known !== null ? known[i] : this.requests.get(row.requestId);
       if (!req || req.state !== 'running') continue;
       const toks = sampled.get(row.requestId);
       if (!toks || toks.length < row.numSamples) {
+        reqs.fill(null, 0, i);
+        toksOf.fill(null, 0, i);
         throw new ServingError('invalid-update', `update(step ${output.step}): request ${row.requestId} needs ${row.numSamples} sampled token(s), got ${toks ? toks.length : 'none'}.`);
       }
+      reqs[i] = req;
+      toksOf[i] = toks;
     }
     const now = this.config.clock();
     const finished: Request[] = [];
     let numNewTokens = 0;
-    for (const row of output.scheduled) {
-      if (row.numSamples === 0) continue;
-      const req = this.requests.get(row.requestId);
+    for (let i = 0; i < rows.length; i++) {
+      const req = reqs[i];
       if (!req || req.state !== 'running') continue;
-      const toks = sampled.get(row.requestId)!;
+      const row = rows[i]!;
+      const toks = toksOf[i]!;
       if (row.numSamples > 1 && req.pendingForks > 0) numNewTokens += this.fork(req, toks, now, finished);
       this.appendToken(req, toks[0]!, now, finished);
       numNewTokens++;
     }
+    reqs.fill(null, 0, rows.length);
+    toksOf.fill(null, 0, rows.length);
     return { finished, numNewTokens };
   }
 
@@ -809,6 +901,7 @@ export class Scheduler {
       };
       const child = new Request(spec, parent.arrivalTime, { id: parent.requestId, index: k });
       child.region = parent.region;
+      child.tenantIndex = parent.tenantIndex;
       child.cacheSalt = parent.cacheSalt;
       child.numComputedTokens = parent.numComputedTokens;
       child.state = 'running';
@@ -933,4 +1026,14 @@ export class Scheduler {
       }
     }
   }
+}
+
+/**
+ * Copies `src` into the front of the reused array `dst` and returns the count. `dst` only grows (setting
+ * `length` smaller would let V8 free its backing store, to be reallocated next step); the caller nulls the
+ * entries after use so finished requests are not kept alive.
+ */
+function copyInto<T>(dst: (T | null)[], src: readonly T[]): number {
+  for (let i = 0; i < src.length; i++) dst[i] = src[i]!;
+  return src.length;
 }
