@@ -11,12 +11,20 @@
  * to completion (queue latency included: an upper bound). GB/s counts the bytes a dispatch must move:
  * rmsnorm x read + y written + weight; rope Q and K read and written; sampling one read of the logits
  * (the top-k/top-p path reads them up to 11 times, so its GB/s is "effective", per logit byte).
- * Every kernel's output is checked against its reference once before timing.
+ * Every kernel's output is checked against its reference once before timing. rmsnorm and sample run
+ * with rowWorkgroupSize(adapter) threads per row (64 on software adapters, 256 on GPUs; see kernels/grid.ts).
+ *
+ * Why sample on the GPU: for each sampling case two wall-clock cases compare the whole round trip,
+ *   `... gpu+read8B wall`    submit the sampling dispatch, read back 8 B per row (mapAsync)
+ *   `... read-logits+cpu wall`  copy the logits to a staging buffer, map them, sample in JavaScript
+ *                              (greedy: an argmax loop; top-k/top-p: the plain-TS reference, which sorts)
+ * both timed from submit to having the tokens in JavaScript.
  */
-import { GpuTimer, PipelineCache, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
+import { createBuffer, GpuTimer, PipelineCache, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
 import { RmsNormKernel, rmsnormReference } from '../../kernels/rmsnorm';
 import { RopeKernel, ropeReference, type RopeConfig } from '../../kernels/rope';
 import { packSampleParams, SAMPLE_OUT_BYTES, SampleKernel, sampleReference, unpackSampleOut, type SampleParams } from '../../kernels/sample';
+import { rowWorkgroupSize } from '../../kernels/grid';
 import type { BenchCase, BenchSuite } from '../suite';
 
 /** Deterministic values in [-scale, scale). */
@@ -85,6 +93,69 @@ async function runOnce(device: GPUDevice, record: (pass: GPUComputePassEncoder) 
   await device.queue.onSubmittedWorkDone();
 }
 
+/** The two wall-clock round trips described in the header, for one sampling case. */
+function roundTripCases(
+  device: GPUDevice, sampler: SampleKernel, lb: GPUBuffer, pb: GPUBuffer, ob: GPUBuffer,
+  params: SampleParams[], vocab: number, batch: number, mode: string, firstLogit: number,
+): BenchCase[] {
+  const outBytes = batch * SAMPLE_OUT_BYTES;
+  const logitBytes = batch * vocab * 4;
+  const readUsage = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST;
+  const outStaging = createBuffer(device, { label: 'ElementwiseBench.outStaging', size: outBytes, usage: readUsage });
+  const logitStaging = createBuffer(device, { label: 'ElementwiseBench.logitStaging', size: logitBytes, usage: readUsage });
+  const base = { kernel: 'sample', vocab, batch, mode };
+  return [
+    {
+      name: `sample vocab=${vocab} batch=${batch} ${mode} gpu+read8B wall`,
+      params: { ...base, path: 'gpu' },
+      async run() {
+        const t0 = performance.now();
+        const enc = device.createCommandEncoder({ label: 'ElementwiseBench.roundTrip' });
+        const pass = enc.beginComputePass({ label: 'ElementwiseBench.roundTrip' });
+        sampler.encode(pass, lb, pb, ob, batch);
+        pass.end();
+        enc.copyBufferToBuffer(ob, 0, outStaging, 0, outBytes);
+        device.queue.submit([enc.finish()]);
+        await outStaging.mapAsync(GPUMapMode.READ);
+        const out = new Uint32Array(outStaging.getMappedRange().slice(0));
+        outStaging.unmap();
+        // A failed submit (e.g. a destroyed buffer) would still resolve mapAsync: check what came back.
+        for (let r = 0; r < batch; r++) if (!(out[2 * r]! < vocab)) throw new Error(`round trip read token ${out[2 * r]} >= vocab ${vocab}`);
+        return { ms: performance.now() - t0, method: 'wall-clock' };
+      },
+      dispose: () => outStaging.destroy(),
+    },
+    {
+      name: `sample vocab=${vocab} batch=${batch} ${mode} read-logits+cpu wall`,
+      params: { ...base, path: 'cpu' },
+      work: { bytes: logitBytes },
+      async run() {
+        const t0 = performance.now();
+        const enc = device.createCommandEncoder({ label: 'ElementwiseBench.readLogits' });
+        enc.copyBufferToBuffer(lb, 0, logitStaging, 0, logitBytes);
+        device.queue.submit([enc.finish()]);
+        await logitStaging.mapAsync(GPUMapMode.READ);
+        const host = new Float32Array(logitStaging.getMappedRange().slice(0));
+        logitStaging.unmap();
+        if (host[0] !== firstLogit) throw new Error(`read-back logits start with ${host[0]}, uploaded ${firstLogit}`);
+        const tokens = new Uint32Array(batch);
+        for (let r = 0; r < batch; r++) {
+          const row = host.subarray(r * vocab, (r + 1) * vocab);
+          if (params[r]!.temperature <= 0) {
+            let best = 0;
+            for (let i = 1; i < vocab; i++) if (row[i]! > row[best]!) best = i;
+            tokens[r] = best;
+          } else {
+            tokens[r] = sampleReference(row, params[r]!).token;
+          }
+        }
+        return { ms: performance.now() - t0, method: 'wall-clock' };
+      },
+      dispose: () => logitStaging.destroy(),
+    },
+  ];
+}
+
 export const kernelsElementwiseSuite: BenchSuite = {
   name: 'kernels.elementwise',
   description: 'rmsnorm, rope and GPU sampling (vocab 32000, batch 1/8/32): µs per dispatch and GB/s',
@@ -97,7 +168,9 @@ export const kernelsElementwiseSuite: BenchSuite = {
 
     // rmsnorm
     const dim = 4096;
-    const rms = new RmsNormKernel(device, cache, { dim, eps: 1e-5 });
+    const rowWg = rowWorkgroupSize(gpu.info);
+    ctx.log(`kernels.elementwise: ${rowWg} threads per row (rowWorkgroupSize for this adapter)`);
+    const rms = new RmsNormKernel(device, cache, { dim, eps: 1e-5, workgroupSize: rowWg });
     for (const tokens of ctx.smoke ? [] : [1, 32, 512]) {
       const x = fill(tokens * dim, tokens, 2);
       const w = fill(dim, 7, 1);
@@ -108,7 +181,7 @@ export const kernelsElementwiseSuite: BenchSuite = {
       const got = new Float32Array(await readBuffer(device, yb, tokens * dim * 4));
       const err = maxAbsDiff(got, rmsnormReference(x, w, tokens, dim, 1e-5));
       if (!(err < 1e-4)) throw new Error(`rmsnorm tokens=${tokens}: max |diff| ${err} against the reference`);
-      cases.push(timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}`, { kernel: 'rmsnorm', dim, tokens }, (2 * tokens + 1) * dim * 4,
+      cases.push(timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}`, { kernel: 'rmsnorm', dim, tokens, wg: rowWg }, (2 * tokens + 1) * dim * 4,
         (p) => rms.encode(p, xb, wb, yb, tokens), [xb, wb, yb]));
     }
 
@@ -131,7 +204,7 @@ export const kernelsElementwiseSuite: BenchSuite = {
 
     // sampling
     const vocab = ctx.smoke ? 512 : 32000;
-    const sampler = new SampleKernel(device, cache, { vocab });
+    const sampler = new SampleKernel(device, cache, { vocab, workgroupSize: rowWg });
     const modes: Array<[string, Omit<SampleParams, 'seed' | 'counter'>]> = [
       ['greedy', { temperature: 0, topK: 0, topP: 1 }],
       ['topk50-topp0.9', { temperature: 0.8, topK: 50, topP: 0.9 }],
@@ -151,8 +224,20 @@ export const kernelsElementwiseSuite: BenchSuite = {
             throw new Error(`sample ${mode} batch=${batch} row ${r}: token ${got.tokens[r]}, reference ${want.token}`);
           }
         }
-        cases.push(timedCase(gpu, `sample vocab=${vocab} batch=${batch} ${mode}`, { kernel: 'sample', vocab, batch, mode }, batch * vocab * 4,
-          (pass) => sampler.encode(pass, lb, pb, ob, batch), [lb, pb, ob]));
+        // The round-trip cases run after the timed one and use its buffers: the last of them frees them.
+        const roundTrips = ctx.smoke ? [] : roundTripCases(device, sampler, lb, pb, ob, params, vocab, batch, mode, logits[0]!);
+        const owned = [lb, pb, ob];
+        cases.push(timedCase(gpu, `sample vocab=${vocab} batch=${batch} ${mode}`, { kernel: 'sample', vocab, batch, mode, wg: rowWg }, batch * vocab * 4,
+          (pass) => sampler.encode(pass, lb, pb, ob, batch), roundTrips.length ? [] : owned));
+        if (roundTrips.length) {
+          const last = roundTrips[roundTrips.length - 1]!;
+          const lastDispose = last.dispose?.bind(last);
+          last.dispose = () => {
+            lastDispose?.();
+            for (const b of owned) b.destroy();
+          };
+          cases.push(...roundTrips);
+        }
       }
     }
     // The last case releases the kernels' own buffers.
