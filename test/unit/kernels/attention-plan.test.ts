@@ -11,11 +11,13 @@ describe('chooseDecodeSplits', () => {
   test('software adapter never splits', () => {
     expect(chooseDecodeSplits(1, 1, 4096, 64, CPU)).toEqual({ numSplits: 1, splitLen: 4096 });
   });
-  test('GPU, batch 8 x 8 kv heads, context 512: 64 workgroups want 16 splits, 512 / 128 keys caps at 4', () => {
+  test('GPU, batch 8 x 8 kv heads, context 512: 64 workgroups want 64 splits, 512 / 128 keys caps at 4', () => {
     expect(chooseDecodeSplits(8, 8, 512, 64, GPU)).toEqual({ numSplits: 4, splitLen: 128 });
   });
-  test('GPU, batch 32 x 8 kv heads, context 4096: 256 workgroups want 4 splits of 1024 keys', () => {
-    expect(chooseDecodeSplits(32, 8, 4096, 64, GPU)).toEqual({ numSplits: 4, splitLen: 1024 });
+  test('GPU, batch 32 x 8 kv heads, context 4096: 256 workgroups want 16 splits of 256 keys', () => {
+    expect(chooseDecodeSplits(32, 8, 4096, 128, GPU)).toEqual({ numSplits: 16, splitLen: 256 });
+    // An explicit policy of 1024 workgroups: 4 splits of 1024 keys.
+    expect(chooseDecodeSplits(32, 8, 4096, 64, { ...GPU, targetWorkgroups: 1024 })).toEqual({ numSplits: 4, splitLen: 1024 });
   });
   test('GPU, one decode, 1 kv head, context 100000: capped at maxSplits 16', () => {
     // ceil(100000 / 16) = 6250 -> rounded up to tiles of 64: 6272; ceil(100000 / 6272) = 16
@@ -23,7 +25,7 @@ describe('chooseDecodeSplits', () => {
   });
   test('short context: one split; splitLen rounds to whole tiles and no split lies past the context', () => {
     expect(chooseDecodeSplits(1, 1, 100, 64, GPU)).toEqual({ numSplits: 1, splitLen: 128 });
-    // 300 keys: want 1024 -> byLen ceil(300/128) = 3 -> splitLen ceil(100/64)*64 = 128 -> ceil(300/128) = 3
+    // 300 keys: want 4096 -> byLen ceil(300/128) = 3 -> splitLen ceil(100/64)*64 = 128 -> ceil(300/128) = 3
     expect(chooseDecodeSplits(1, 1, 300, 64, GPU)).toEqual({ numSplits: 3, splitLen: 128 });
   });
   test('no decodes', () => {
