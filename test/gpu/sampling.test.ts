@@ -97,6 +97,8 @@ interface DrawCase {
   topK: number;
   topP: number;
   step: number;
+  /** Threads per row; default 256 (64 is what software adapters get from rowWorkgroupSize). */
+  wg?: number;
 }
 
 const drawCases: DrawCase[] = [
@@ -108,16 +110,18 @@ const drawCases: DrawCase[] = [
   { vocab: 1000, rows: 16, temperature: 1, topK: 2000, topP: 0.0, step: 0.5 },
   { vocab: 32000, rows: 4, temperature: 0.8, topK: 50, topP: 0.95, step: 0 },
   { vocab: 32000, rows: 4, temperature: 1, topK: 0, topP: 0.5, step: 0.125 },
+  { vocab: 1000, rows: 16, temperature: 0.9, topK: 20, topP: 0.8, step: 0.25, wg: 64 },
+  { vocab: 32000, rows: 4, temperature: 0.8, topK: 50, topP: 0.95, step: 0, wg: 64 },
 ];
 
 describe('seeded draws equal the reference', () => {
   for (const c of drawCases) {
-    gpuTest(`draw vocab=${c.vocab} rows=${c.rows} T=${c.temperature} top_k=${c.topK} top_p=${c.topP}${c.step ? ` ties(step ${c.step})` : ''}`, async ({ device }) => {
+    gpuTest(`draw vocab=${c.vocab} rows=${c.rows} T=${c.temperature} top_k=${c.topK} top_p=${c.topP}${c.step ? ` ties(step ${c.step})` : ''} wg=${c.wg ?? 256}`, async ({ device }) => {
       const logits = c.step ? quantized(c.vocab * c.rows, c.vocab + c.rows, 3, c.step) : normal(c.vocab * c.rows, c.vocab + c.rows, 3);
       const params = Array.from({ length: c.rows }, (_, r): SampleParams => ({
         temperature: c.temperature, topK: c.topK, topP: c.topP, seed: 1000 + r, counter: r * 7,
       }));
-      const got = await runSample(device, sampler(device, c.vocab), logits, params);
+      const got = await runSample(device, sampler(device, c.vocab, c.wg), logits, params);
       let numNearEdge = 0;
       for (let r = 0; r < c.rows; r++) {
         const want = sampleReference(logits.subarray(r * c.vocab, (r + 1) * c.vocab), params[r]!);
