@@ -48,7 +48,7 @@ export class BlockTableView extends LitElement {
     const r = this.row;
     if (!t) {
       return html`<p class="note" data-testid="block-table-empty">
-        ${this.requestId}: ${r?.state === 'finished' ? `finished (${r.reason}); its pages are freed.` : r?.state === 'waiting' ? 'waiting, no pages yet.' : 'loading…'}
+        ${this.requestId}: ${r?.state === 'finished' ? `finished (${r.reason}). Its pages went back to the pool; pages it shared stay with their other holders.` : r?.state === 'waiting' ? 'waiting, no pages yet.' : 'loading…'}
       </p>`;
     }
     const tpp = t.tokensPerPage;
