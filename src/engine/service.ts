@@ -14,6 +14,9 @@ import { PoolMirror } from './pool-mirror';
 import { RunRecorder } from './run-recorder';
 import type { RunReport } from '../metrics';
 import type { ModelRunner } from './runner';
+import type { Tokenizer } from '../model/tokenizer';
+import type { KvPoolLayout } from '../kernels/kv-layout';
+import { storageBuffer, type GpuContext } from '../gpu';
 import { MODEL_SHAPES, type ModelShape } from './simulated/cost-model';
 import { GPU_SPECS } from './simulated/gpu-specs';
 import { SimulatedRunner } from './simulated/simulated-runner';
@@ -95,9 +98,35 @@ export function toRequestSpec(r: GeneratedRequest, startMs: number): RequestSpec
 
 export type TelemetryListener = (batch: TelemetryBatch) => void;
 
-/** Backend-specific part: turns a model choice into a runner. The GPU one lives with the model runtime. */
+/** What a model is, known before its weights load (from the file header or the shape preset). */
+export interface ModelDescription {
+  info: Omit<SessionInfo, 'id' | 'tokensPerPage'>;
+  eosTokenIds: number[];
+  tokenizer?: Tokenizer;
+}
+
+/** What the service gives a factory to build its runner with. */
+export interface RunnerEnv {
+  sessionId: string;
+  clock: EngineClock;
+  /** Tokens per page for this model in the shared pool. */
+  tokensPerPage: number;
+  numPages: number;
+  /** The GPU page pool (GPU backend only). */
+  gpuPool: { buffer: GPUBuffer; layout: KvPoolLayout } | null;
+  /** The scheduler's token budget and sequence cap, which size the runner's step buffers. */
+  maxNumBatchedTokens: number;
+  maxNumSeqs: number;
+}
+
+/**
+ * Backend-specific part: turns a model choice into a runner. `describe` reads only what fixes the KV
+ * layout (so the pool can be sized first); `create` loads the weights and builds the runner.
+ */
 export interface RunnerFactory {
-  create(sessionId: string, clock: EngineClock): Promise<{ runner: ModelRunner; info: Omit<SessionInfo, 'tokensPerPage'>; eosTokenIds: number[] }>;
+  readonly backend: 'gpu' | 'simulated';
+  describe(): Promise<ModelDescription>;
+  create(env: RunnerEnv): Promise<ModelRunner>;
 }
 
 /** A simulated model of a published shape on a GPU spec; tokens are hashes (meaningless), timings modelled. */
@@ -106,15 +135,18 @@ export function simulatedModel(shapeId: string, gpuId: string, maxModelLen = 409
   const gpu = GPU_SPECS[gpuId];
   if (!shape) throw new Error(`Unknown model shape "${shapeId}"; known: ${Object.keys(MODEL_SHAPES).join(', ')}.`);
   if (!gpu) throw new Error(`Unknown GPU "${gpuId}"; known: ${Object.keys(GPU_SPECS).join(', ')}.`);
+  const eos = [2];
   return {
-    async create(sessionId, clock) {
+    backend: 'simulated',
+    async describe() {
       const layout: KVLayout = { numLayers: shape.numLayers, numKvHeads: shape.numKvHeads, headDim: shape.headDim, elementBytes: 2 };
-      const eos = [2];
       return {
-        runner: new SimulatedRunner(sessionId, shape, gpu, clock, { weightBytesPerParam: 2, kvBytesPerElement: 2 }, eos),
-        info: { id: sessionId, label: `${shape.name} on a simulated ${gpu.name}`, kind: 'simulated', layout, maxModelLen, vocabSize: shape.vocabSize, note: `simulated: step times from a roofline of ${gpu.source}; tokens are placeholders` },
+        info: { label: `${shape.name} on a simulated ${gpu.name}`, kind: 'simulated', layout, maxModelLen, vocabSize: shape.vocabSize, note: `simulated: step times from a roofline of ${gpu.source}; tokens are placeholders` },
         eosTokenIds: eos,
       };
+    },
+    async create(env) {
+      return new SimulatedRunner(env.sessionId, shape, gpu, env.clock, { weightBytesPerParam: 2, kvBytesPerElement: 2 }, eos);
     },
   };
 }
@@ -126,6 +158,10 @@ export class EngineService {
   private setup: EngineSetup | null = null;
   private clock: EngineClock = new RealClock();
   private readonly sessions = new Map<string, SessionInfo>();
+  /** Tokenizers of the sessions that have one (real models), for text prompts and streamed text. */
+  private readonly tokenizers = new Map<string, Tokenizer>();
+  /** The GPU page pool, created with the first GPU model and shared by every GPU session. */
+  private poolBuffer: GPUBuffer | null = null;
   private readonly telemetryListeners = new Set<TelemetryListener>();
   private pendingRecords: EngineStepRecord[] = [];
   private pendingEvents: RequestEvent[] = [];
@@ -136,7 +172,30 @@ export class EngineService {
   /** Timelines and step samples of the current run, for metrics() and the exports. */
   private recorder = this.newRecorder();
 
-  constructor(private readonly flushMs = 100) {}
+  /**
+   * @param gpu acquires the GPU device (the worker passes navigator.gpu's, Node benchmarks Dawn's);
+   *   needed only by the GPU backend.
+   */
+  constructor(
+    private readonly flushMs = 100,
+    private readonly gpu: (() => Promise<GpuContext>) | null = null,
+  ) {}
+
+  /** The shared KV pool on the GPU: numPages x pageBytes, f32, created once per engine. */
+  private async gpuPool(numPages: number, pageBytes: number, layout: KVLayout, tokensPerPage: number): Promise<RunnerEnv['gpuPool']> {
+    if (!this.gpu) throw new Error('This engine has no GPU (it was created for the simulated backend only).');
+    const ctx = await this.gpu();
+    this.poolBuffer ??= storageBuffer(ctx.device, 'Engine.kvPool', numPages * pageBytes);
+    const poolLayout: KvPoolLayout = { numPages, numLayers: layout.numLayers, numKvHeads: layout.numKvHeads, headDim: layout.headDim, tokensPerPage };
+    return { buffer: this.poolBuffer, layout: poolLayout };
+  }
+
+  /** A failed step: the loop stops and the error reaches the UI through telemetry. Device loss is recovered by the worker. */
+  private async onLoopError(e: Error): Promise<'retry' | 'stop'> {
+    this.scheduleFlush();
+    void e;
+    return 'stop';
+  }
 
   /** Sets (or resets) the engine: clears sessions and requests (their listeners hear why). Returns the new epoch. */
   configure(setup: EngineSetup): number {
@@ -145,6 +204,9 @@ export class EngineService {
     this.engine?.cancelAll('engine reset');
     for (const s of this.sessions.keys()) this.engine?.removeSession(s);
     this.sessions.clear();
+    this.tokenizers.clear();
+    this.poolBuffer?.destroy();
+    this.poolBuffer = null;
     this.engine = null;
     this.loop = null;
     this.mirror = null;
@@ -204,29 +266,54 @@ export class EngineService {
     const setup = this.setup;
     if (!setup) throw new Error('configure() the engine before loading a model.');
     if (this.sessions.has(sessionId)) throw new Error(`A model is already loaded as "${sessionId}".`);
-    const { runner, info, eosTokenIds } = await factory.create(sessionId, this.clock);
+    const want = setup.backend.kind;
+    if (factory.backend !== want) throw new Error(`The engine runs the ${want} backend; this is a ${factory.backend} model. Reconfigure the backend first.`);
+    const desc = await factory.describe();
+    const { info } = desc;
+    const bpt = bytesPerToken(info.layout);
     if (!this.engine) {
-      const pageBytes = setup.tokensPerPage * bytesPerToken(info.layout);
+      const pageBytes = setup.tokensPerPage * bpt;
       const numPages = setup.numPages ?? Math.floor((setup.poolMiB! * 2 ** 20) / pageBytes);
       if (numPages < 2) {
-        runner.dispose();
         throw new RangeError(`A pool of ${setup.poolMiB} MiB holds ${numPages} page(s) of ${pageBytes} B (${setup.tokensPerPage} tokens of "${info.label}"); at least 2 are needed.`);
       }
       this.engine = new Engine(this.clock, { numPages, pageBytes, scheduler: setup.scheduler });
       this.mirror = new PoolMirror(numPages);
-      this.loop = new EngineLoop(this.engine);
+      this.loop = new EngineLoop(this.engine, (e) => this.onLoopError(e));
       this.engine.onStep((rec, events) => this.onStep(rec, events));
     }
+    const engine = this.engine;
+    const { pageBytes, numPages } = engine.engineConfig;
+    const tokensPerPage = Math.floor(pageBytes / bpt);
+    if (tokensPerPage < 1) throw new RangeError(`"${info.label}" needs ${bpt} B per token of KV cache, more than a page of ${pageBytes} B holds.`);
+    let gpuPool: RunnerEnv['gpuPool'] = null;
+    if (want === 'gpu') {
+      // The kernels address a page as pageStride = tokensPerPage x bytes per token; a model whose tokens
+      // do not fill the pool's pages exactly would address another model's bytes.
+      if (tokensPerPage * bpt !== pageBytes) {
+        throw new RangeError(`"${info.label}" stores ${bpt} B per token, which does not divide this pool's ${pageBytes} B pages; load models of the same KV shape together, or reset.`);
+      }
+      gpuPool = await this.gpuPool(numPages, pageBytes, info.layout, tokensPerPage);
+    }
+    const runner = await factory.create({
+      sessionId,
+      clock: this.clock,
+      tokensPerPage,
+      numPages,
+      gpuPool,
+      maxNumBatchedTokens: setup.scheduler.maxNumBatchedTokens,
+      maxNumSeqs: setup.scheduler.maxNumSeqs,
+    });
     try {
-      this.engine.addSession({ id: sessionId, layout: info.layout, maxModelLen: info.maxModelLen, runner, eosTokenIds });
+      engine.addSession({ id: sessionId, layout: info.layout, maxModelLen: info.maxModelLen, runner, eosTokenIds: desc.eosTokenIds });
     } catch (e) {
       runner.dispose();
       throw e;
     }
-    const tokensPerPage = this.engine.schedulerState!.allocator(sessionId).tokensPerPage;
-    const full: SessionInfo = { ...info, tokensPerPage };
+    const full: SessionInfo = { ...info, id: sessionId, tokensPerPage };
     this.sessions.set(sessionId, full);
-    this.mirror!.update(this.engine);
+    if (desc.tokenizer) this.tokenizers.set(sessionId, desc.tokenizer);
+    this.mirror!.update(engine);
     return full;
   }
 
@@ -248,6 +335,31 @@ export class EngineService {
     this.engine.submit(spec, listener);
     this.loop!.notify();
     this.scheduleFlush();
+  }
+
+  /**
+   * Submits a text prompt to a model with a tokenizer: encodes it (with BOS), and streams decoded text
+   * with each token event (per sample, so n > 1 samples each get their own text). Returns the prompt's
+   * token ids; an unknown model or one without a tokenizer is rejected through the listener.
+   */
+  submitText(spec: Omit<RequestSpec, 'promptTokenIds'> & { prompt: string }, listener: RequestListener): number[] {
+    const tok = this.tokenizers.get(spec.model);
+    if (!tok) {
+      const why = this.sessions.has(spec.model) ? `model "${spec.model}" has no tokenizer; send token ids` : `unknown model "${spec.model}"`;
+      listener({ kind: 'finished', requestId: spec.requestId, reason: 'rejected', detail: why, time: this.clock.now() });
+      return [];
+    }
+    const { prompt, ...rest } = spec;
+    const ids = tok.encode(prompt, { bos: true });
+    const decoders = new Map<string, ReturnType<Tokenizer['streamDecoder']>>();
+    this.submit({ ...rest, promptTokenIds: ids }, (e) => {
+      if (e.kind === 'token') {
+        let d = decoders.get(e.requestId);
+        if (!d) decoders.set(e.requestId, (d = tok.streamDecoder(ids)));
+        listener({ ...e, text: e.tokenIds.map((t) => d!.push(t)).join('') });
+      } else listener(e);
+    });
+    return ids;
   }
 
   /**

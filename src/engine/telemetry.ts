@@ -61,7 +61,8 @@ export type RequestEvent =
   | { kind: 'queued'; requestId: string; tenant: string; time: number }
   | { kind: 'scheduled'; requestId: string; step: number; numTokens: number; time: number }
   | { kind: 'preempted'; requestId: string; mode: 'recompute' | 'swap'; reason: string; time: number }
-  | { kind: 'token'; requestId: string; tokenIds: number[]; time: number }
+  /** `text`: the tokens decoded by the model's tokenizer (streamed requests of real models only). */
+  | { kind: 'token'; requestId: string; tokenIds: number[]; time: number; text?: string }
   | { kind: 'finished'; requestId: string; reason: string; detail: string | null; time: number };
 
 export function emptyPageEventCounts(): PageEventCounts {
