@@ -11,6 +11,9 @@ import type { RequestListener } from './engine';
 import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type WorkloadStarted } from './service';
 import type { WorkloadConfig } from '../workload';
 import { GPU_SPECS } from './simulated/gpu-specs';
+import { gpuModel } from './gpu-models';
+import { describeSource, openSource, type LoadProgressEvent, type ModelSource } from './model-sources';
+import { ModelCache, type CacheEntry } from '../model/cache';
 import { MODEL_SHAPES } from './simulated/cost-model';
 
 /** What the UI needs to know about the GPU: its description, or why there is none and how to get one. */
@@ -28,7 +31,8 @@ function device(): Promise<GpuContext> {
   return gpu;
 }
 
-const service = new EngineService();
+const service = new EngineService(100, device);
+const modelCache = new ModelCache();
 
 const api = {
   async gpuStatus(): Promise<GpuStatus> {
@@ -55,6 +59,33 @@ const api = {
   },
   async loadSimulatedModel(sessionId: string, shapeId: string, gpuId: string, maxModelLen?: number): Promise<SessionInfo> {
     return service.loadModel(sessionId, simulatedModel(shapeId, gpuId, maxModelLen));
+  },
+  /**
+   * Loads a real model on this GPU (the engine must be configured with the GPU backend): downloads
+   * through the cache or reads the picked files, then streams the weights to the GPU with progress.
+   */
+  async loadModel(sessionId: string, source: ModelSource, onProgress?: (p: LoadProgressEvent) => void, maxModelLen?: number): Promise<SessionInfo> {
+    const report = (p: LoadProgressEvent) => onProgress?.(p);
+    const factory = gpuModel(device, () => openSource(source, report, modelCache), {
+      ...(maxModelLen ? { maxModelLen } : {}),
+      onProgress: (p) => report({ phase: 'upload', done: p.bytesDone, total: p.bytesTotal, detail: p.tensor }),
+    });
+    try {
+      return await service.loadModel(sessionId, factory);
+    } catch (e) {
+      throw new Error(`Could not load ${describeSource(source)}: ${(e as Error).message}`);
+    }
+  },
+  /** A text prompt to a model with a tokenizer; token events carry the decoded text. Returns the prompt's ids. */
+  submitText(spec: Omit<RequestSpec, 'promptTokenIds'> & { prompt: string }, listener: RequestListener): number[] {
+    return service.submitText(spec, listener);
+  },
+  /** Downloads in the IndexedDB cache, with sizes. */
+  cachedModels(): Promise<CacheEntry[]> {
+    return modelCache.list();
+  },
+  evictCachedModel(source: string): Promise<boolean> {
+    return modelCache.evict(source);
   },
   unloadModel(sessionId: string): void {
     service.unloadModel(sessionId);
