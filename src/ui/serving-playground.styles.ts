@@ -102,11 +102,7 @@ export const playgroundStyles = css`
     display: flex;
     flex-direction: column;
     gap: 12px;
-    position: sticky;
-    top: 8px;
-    max-height: calc(100vh - 16px);
-    overflow: auto;
-    scrollbar-width: thin;
+    min-width: 0;
   }
   main {
     display: grid;
@@ -205,10 +201,6 @@ export const playgroundStyles = css`
   @media (max-width: 800px) {
     .layout {
       grid-template-columns: minmax(0, 1fr);
-    }
-    aside {
-      position: static;
-      max-height: none;
     }
   }
 `;

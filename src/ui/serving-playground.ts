@@ -182,8 +182,8 @@ export class ServingPlayground extends LitElement {
       <span>engine time<b>${fmtMs(s.nowMs)}</b></span>
       <span>output<b>${fmtInt(tokS)}</b> tok/s</span>
       <span>KV in use<b data-testid="key-kv">${fmtPct(kv)}</b></span>
-      <span>running<b>${fmtInt(c.running)}</b></span>
-      <span>waiting<b>${fmtInt(c.waiting)}</b></span>
+      <span>running<b>${fmtInt(last?.numRunning ?? 0)}</b></span>
+      <span>waiting<b>${fmtInt(last?.numWaiting ?? 0)}</b></span>
       <span>preempted<b>${fmtInt(c.preempted)}</b> (${fmtInt(s.totals.preemptions)} total)</span>
       <span>finished<b data-testid="key-finished">${fmtInt(s.totals.finished)}</b>${this.engine.workload ? ` / ${fmtInt(this.engine.workload.numSamples)}` : ''}</span>
       <span>prefix-cache page hits<b>${fmtInt(s.totals.prefixHitPages)}</b></span>
@@ -225,7 +225,7 @@ export class ServingPlayground extends LitElement {
     const last = s.last;
     return html`
       ${this.shows('pool')
-        ? html`<section class="card" part="card" data-testid="pool-card">
+        ? html`<section class="card ${this.shows('blocks') ? '' : 'full'}" part="card" data-testid="pool-card">
             <h2>
               Page pool <small>${en.session ? `${fmtInt((en.applied?.numPages ?? 1) - 1)} pages × ${en.session.tokensPerPage} tokens${en.mirrorShared ? ' · live from shared memory' : ' · snapshots'}` : ''}</small>
               <span class="exports"><button @click=${() => this.savePoolPng()}>PNG</button></span>
@@ -241,7 +241,7 @@ export class ServingPlayground extends LitElement {
           </section>`
         : nothing}
       ${this.shows('blocks')
-        ? html`<section class="card" part="card" data-testid="blocks-card">
+        ? html`<section class="card ${this.shows('pool') ? '' : 'full'}" part="card" data-testid="blocks-card">
             <h2>Block table</h2>
             <block-table-view .requestId=${sel} .table=${en.blockTable} .row=${sel ? (s.requests.get(sel) ?? null) : null} .mirror=${en.mirror} .version=${v}></block-table-view>
           </section>`
@@ -265,7 +265,7 @@ export class ServingPlayground extends LitElement {
           </section>`
         : nothing}
       ${this.shows('requests')
-        ? html`<section class="card" part="card" data-testid="requests-card">
+        ? html`<section class="card ${this.shows('kernels') ? '' : 'full'}" part="card" data-testid="requests-card">
             <h2>Requests</h2>
             <requests-view .requests=${s.requests} .tenants=${tenants} .version=${v} .selectedId=${sel}></requests-view>
             <hr class="sep" />
@@ -273,7 +273,7 @@ export class ServingPlayground extends LitElement {
           </section>`
         : nothing}
       ${this.shows('kernels')
-        ? html`<section class="card" part="card" data-testid="kernels-card">
+        ? html`<section class="card ${this.shows('requests') ? '' : 'full'}" part="card" data-testid="kernels-card">
             <h2>Kernel profile ${simulated ? html`<small>simulated</small>` : nothing}</h2>
             <kernel-profile-view
               ?simulated=${simulated}

@@ -75,12 +75,20 @@ test('the default scenario runs: pool agrees with telemetry, block table opens, 
     const n = await page.getByTestId(id).evaluate((el) => (el as unknown as { numPoints: number }).numPoints);
     expect(n, id).toBeGreaterThan(3);
   }
-  await page.screenshot({ path: info.outputPath('playground-1440x900.png') });
-  await page.screenshot({ path: info.outputPath('playground-1440x900-full.png'), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: info.outputPath('playground-1280x720.png') });
-  await page.screenshot({ path: info.outputPath('playground-1280x720-full.png'), fullPage: true });
+  await expect(page.getByTestId('latency-table')).toBeVisible();
+  // Screenshots: the page and each view, at desktop and laptop sizes.
+  const views = ['pool-card', 'blocks-card', 'timelines-card', 'latency-card', 'requests-card', 'kernels-card', 'controls'];
+  for (const [w, h] of [
+    [1440, 900],
+    [1280, 720],
+  ] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: info.outputPath(`playground-${w}x${h}.png`) });
+    await page.screenshot({ path: info.outputPath(`playground-${w}x${h}-full.png`), fullPage: true });
+    for (const v of views) await page.getByTestId(v).screenshot({ path: info.outputPath(`${v}-${w}x${h}.png`) });
+  }
   expect(problems).toEqual([]);
 });
 
@@ -226,4 +234,44 @@ test('messages from another origin or of unknown type are ignored', async ({ pag
     return n;
   });
   expect(answered).toBe(0);
+});
+
+test('an error the worker throws is shown with its reason', async ({ page }) => {
+  const problems = watchErrors(page);
+  // Valid in the UI (partitions of 31 pages each fit the 63 usable pages), but a 4,096-token request cannot fit one.
+  await page.goto('./?pages=64&policy=partition');
+  await expect(page.getByTestId('engine-error')).toContainText('max_model_len 4096 needs 256 pages');
+  expect(problems).toEqual([]);
+});
+
+test('the pool is keyboard-operable: arrows move between pages, Enter selects the request', async ({ page }) => {
+  const problems = watchErrors(page);
+  await page.goto('./');
+  await expect.poll(async () => Number((await page.getByTestId('key-step').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(30);
+  await page.getByTestId('pause').click();
+  const canvas = page.locator('page-pool-view canvas');
+  await canvas.focus();
+  // Page 0 is the NULL page; page 1 holds the first request's first block (the shared prefix or a prompt).
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('pool-tip')).toContainText('page 1');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('block-table-id').or(page.getByTestId('block-table-empty'))).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test('without cross-origin isolation the pool view runs on snapshots', async ({ page }) => {
+  const problems = watchErrors(page);
+  // Serve every response without COOP/COEP: no SharedArrayBuffer, so telemetry carries pool copies.
+  await page.route('**/*', async (route) => {
+    const res = await route.fetch();
+    const headers = { ...res.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response: res, headers });
+  });
+  await page.goto('./');
+  await expect(page.getByTestId('pool-card')).toContainText('snapshots');
+  await expect.poll(async () => Number((await page.getByTestId('pool-used').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(0);
+  expect(problems).toEqual([]);
 });

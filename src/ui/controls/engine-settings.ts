@@ -36,8 +36,8 @@ export class EngineSettings extends LitElement {
         ${checkField(this, 'Prefix caching', 'enablePrefixCaching', c.enablePrefixCaching, 'Reuse the KV pages of identical prompt prefixes')}
         ${selectField(this, 'Preemption', 'preemptionMode', c.preemptionMode, [['recompute', 'recompute'], ['swap', 'swap to host']], e)}
         ${c.preemptionMode === 'swap' ? numberField(this, 'Host swap pages', 'numHostSwapPages', c.numHostSwapPages, e, { min: 0 }) : html`<span></span>`}
-        ${selectField(this, 'KV allocator', 'allocator', c.allocator, [['paged', 'paged'], ['contiguous', 'contiguous (max length)']], e)}
-        ${selectField(this, 'Queue order', 'queuePolicy', c.queuePolicy, [['fcfs', 'first come, first served'], ['priority', 'priority'], ['longest-prefix', 'longest cached prefix']], e)}
+        ${selectField(this, 'KV allocator', 'allocator', c.allocator, [['paged', 'paged'], ['contiguous', 'contiguous']], e, 'Contiguous reserves max model length per request')}
+        ${selectField(this, 'Queue order', 'queuePolicy', c.queuePolicy, [['fcfs', 'FCFS'], ['priority', 'priority'], ['longest-prefix', 'longest prefix']], e, 'First come first served, request priority, or longest cached prefix first')}
         ${selectField(this, 'Sharing policy', 'sharingPolicy', c.sharingPolicy, [['time-slice', 'time-slice'], ['partition', 'partition (MIG-style)'], ['fair-share', 'fair share'], ['priority', 'tenant priority']], e, 'How tenants share the pool and the steps')}
       </div>
       ${e['speed'] ? html`<p class="err">${e['speed']}</p>` : nothing}

@@ -77,8 +77,9 @@ export function selectField<T extends string>(
   options: ReadonlyArray<readonly [T, string]>,
   errors: FieldErrors,
   hint = '',
+  wide = false,
 ): TemplateResult {
-  return html`<label class="field" title=${hint}>
+  return html`<label class="field ${wide ? 'wide' : ''}" title=${hint}>
     <span class="lbl">${label}</span>
     <select data-path=${path} @change=${(e: Event) => emitEdit(host, path, (e.target as HTMLSelectElement).value)}>
       ${options.map(([v, text]) => html`<option value=${v} ?selected=${v === value}>${text}</option>`)}

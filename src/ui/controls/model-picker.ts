@@ -61,7 +61,7 @@ export class ModelPicker extends LitElement {
                 </select></label
               >
               <p class="note" style="grid-column:1/-1">${this.gpuLine} Real models on this GPU arrive with the WebGPU model runner; until then use a simulated GPU.</p>`
-          : html`${selectField(this, 'GPU spec', 'simGpu', c.simGpu, (cat?.gpus ?? [{ id: c.simGpu, name: c.simGpu }]).map((g) => [g.id, g.name] as const), this.errors)}
+          : html`${selectField(this, 'GPU spec', 'simGpu', c.simGpu, (cat?.gpus ?? [{ id: c.simGpu, name: c.simGpu }]).map((g) => [g.id, g.name] as const), this.errors, '', true)}
             ${selectField(this, 'Model shape', 'model', c.model, (cat?.models ?? [{ id: c.model, name: c.model }]).map((m) => [m.id, m.name] as const), this.errors)}
             ${numberField(this, 'Max model length', 'maxModelLen', c.maxModelLen, this.errors, { min: 16, unit: 'tokens' })}
             ${gpu ? html`<p class="note" style="grid-column:1/-1;margin:auto 0 0">Step times from a roofline of ${gpu.source}. Tokens are placeholders.</p>` : nothing}`}

@@ -57,12 +57,12 @@ export const blockTableStyles = css`
   }
   .slots {
     display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(42px, 1fr));
+    grid-template-columns: repeat(auto-fill, minmax(36px, 1fr));
     gap: 2px;
   }
   .slot {
     font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
-    font-size: 10px;
+    font-size: 9.5px;
     text-align: center;
     padding: 1px 0;
     border-radius: 2px;

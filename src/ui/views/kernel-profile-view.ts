@@ -61,7 +61,7 @@ export class KernelProfileView extends LitElement {
         </tbody>
       </table>
       <p class="note">
-        ${fmtInt(d.steps)} steps, ${fmtMs(d.gpuMs)} of GPU time (${d.timing}). Telemetry cost ${fmtPct((100 * d.telemetryMs) / Math.max(1e-9, d.cpuMs))} of the engine's CPU time.
+        ${fmtInt(d.steps)} steps, ${fmtMs(d.gpuMs)} of GPU time (${d.timing}). Building step records took ${fmtPct((100 * d.telemetryMs) / Math.max(1e-9, d.cpuMs))} of the engine's own CPU time (scheduling and bookkeeping${this.simulated ? '; the simulated GPU costs none' : ''}).
         ${this.simulated ? 'Simulated: shares are the roofline terms of the cost model, not measured kernels.' : ''}
       </p>
     `;

@@ -312,7 +312,8 @@ export class PagePoolView extends LitElement {
     const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: this.geo.cols, ArrowUp: -this.geo.cols };
     if (ev.key in step) {
       ev.preventDefault();
-      this.cursor = Math.max(0, Math.min(n - 1, (this.cursor < 0 ? 0 : this.cursor) + step[ev.key]!));
+      // The first arrow press shows page 0; later ones move.
+      this.cursor = this.cursor < 0 ? 0 : Math.max(0, Math.min(n - 1, this.cursor + step[ev.key]!));
       this.showTip(this.cursor);
     } else if ((ev.key === 'Enter' || ev.key === ' ') && this.cursor >= 0) {
       ev.preventDefault();

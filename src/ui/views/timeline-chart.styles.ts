@@ -51,6 +51,10 @@ export const timelineChartStyles = [
     .u-legend .u-series {
       padding: 0 4px 0 0;
     }
+    /* The x value (engine time) is on the axis; the legend lists the series only. */
+    .u-legend .u-series:first-child {
+      display: none;
+    }
     .empty {
       font-size: 12px;
       color: var(--muted, #5b6475);
