@@ -4,9 +4,10 @@
  * worker), and lays out the views. Everything simulated is labelled so.
  *
  * Attributes:
+ * - `lesson`: id of a guided scenario to open (lessons/lessons.ts); `?lesson=` and `?variant=` in the URL too
  * - `autoplay`: apply the configuration and start the workload on load
  * - `compact`: hide the controls column (embeds)
- * - `panels`: comma list of views to show: pool, blocks, timelines, requests, latency, kernels (default all)
+ * - `panels`: comma list of views to show: lesson, pool, blocks, timelines, requests, latency, kernels (default all)
  * - `sync-url`: read the configuration from the page URL and write it back on apply
  *
  * @csspart card - each panel
@@ -32,9 +33,12 @@ import './views/requests-view';
 import './views/kernel-profile-view';
 import './views/prompt-box';
 import './views/latency-view';
+import './lessons/lesson-panel';
+import { LESSONS, lessonById, lessonConfig } from './lessons/lessons';
+import { summarize } from './pool-layout';
 import { saveFile } from './state/engine-controller';
 
-const ALL_PANELS = ['pool', 'blocks', 'timelines', 'requests', 'latency', 'kernels'] as const;
+const ALL_PANELS = ['lesson', 'pool', 'blocks', 'timelines', 'requests', 'latency', 'kernels'] as const;
 export type PanelName = (typeof ALL_PANELS)[number];
 
 export class ServingPlayground extends LitElement {
@@ -44,6 +48,8 @@ export class ServingPlayground extends LitElement {
     compact: { type: Boolean, reflect: true },
     panels: { type: String },
     syncUrl: { type: Boolean, attribute: 'sync-url' },
+    lesson: { type: String },
+    variant: { state: true },
     draft: { state: true },
     errors: { state: true },
     gpuLine: { state: true },
@@ -54,6 +60,8 @@ export class ServingPlayground extends LitElement {
   declare compact: boolean;
   declare panels: string;
   declare syncUrl: boolean;
+  declare lesson: string;
+  declare variant: number;
   declare draft: PlaygroundConfig;
   declare errors: FieldErrors;
   declare gpuLine: string;
@@ -67,6 +75,8 @@ export class ServingPlayground extends LitElement {
     this.compact = false;
     this.panels = '';
     this.syncUrl = false;
+    this.lesson = '';
+    this.variant = 0;
     this.draft = cloneConfig(DEFAULT_CONFIG);
     this.errors = {};
     this.gpuLine = '';
@@ -76,10 +86,22 @@ export class ServingPlayground extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.syncUrl) {
-      const { config, problems } = configFromUrl(location.search, DEFAULT_CONFIG);
-      this.draft = config;
-      if (problems.length) this.engine.error = `Ignored from the URL: ${problems.join('; ')}`;
+      const q = new URLSearchParams(location.search);
+      this.lesson = q.get('lesson') ?? this.lesson;
+      this.variant = Number(q.get('variant') ?? 0) || 0;
     }
+    const problems: string[] = [];
+    if (this.lesson && !lessonById(this.lesson)) {
+      problems.push(`lesson=${this.lesson} (no such lesson)`);
+      this.lesson = '';
+    }
+    this.draft = this.baseConfig();
+    if (this.syncUrl) {
+      const fromUrl = configFromUrl(location.search, this.draft);
+      this.draft = fromUrl.config;
+      problems.push(...fromUrl.problems);
+    }
+    if (problems.length) this.engine.error = `Ignored from the URL: ${problems.join('; ')}`;
     this.errors = validateConfig(this.draft);
     void this.boot();
   }
@@ -90,6 +112,27 @@ export class ServingPlayground extends LitElement {
       if (this.autoplay) await this.engine.startWorkload();
     }
   }
+
+  /** The defaults, or the current lesson's preset and variant. */
+  private baseConfig(): PlaygroundConfig {
+    const l = lessonById(this.lesson);
+    return l ? lessonConfig(DEFAULT_CONFIG, l, this.variant) : cloneConfig(DEFAULT_CONFIG);
+  }
+
+  private onLessonSelect = (e: CustomEvent<{ id: string | null }>) => {
+    this.lesson = e.detail.id ?? '';
+    this.variant = 0;
+    this.draft = this.baseConfig();
+    this.errors = validateConfig(this.draft);
+    void this.applyDraft();
+  };
+
+  private onLessonVariant = (e: CustomEvent<{ index: number }>) => {
+    this.variant = e.detail.index;
+    this.draft = this.baseConfig();
+    this.errors = validateConfig(this.draft);
+    void this.applyDraft();
+  };
 
   private shows(p: PanelName): boolean {
     if (!this.panels.trim()) return true;
@@ -107,7 +150,13 @@ export class ServingPlayground extends LitElement {
   async applyDraft(): Promise<void> {
     if (Object.keys(this.errors).length) return;
     const c = cloneConfig(this.draft);
-    if (this.syncUrl) history.replaceState(null, '', `${location.pathname}?${configToUrl(c, DEFAULT_CONFIG)}`);
+    if (this.syncUrl) {
+      const q = new URLSearchParams(location.search);
+      const keep = ['panels', 'compact', 'autoplay', 'origins'].filter((k) => q.has(k)).map((k) => `${k}=${encodeURIComponent(q.get(k)!)}`);
+      const lesson = this.lesson ? [`lesson=${this.lesson}`, ...(this.variant ? [`variant=${this.variant}`] : [])] : [];
+      const diff = configToUrl(c, this.baseConfig());
+      history.replaceState(null, '', `${location.pathname}?${[...keep, ...lesson, ...(diff ? [diff] : [])].join('&')}`);
+    }
     if (await this.engine.apply(c)) await this.engine.startWorkload();
   }
 
@@ -216,6 +265,16 @@ export class ServingPlayground extends LitElement {
     </aside>`;
   }
 
+  private renderLesson() {
+    const l = lessonById(this.lesson);
+    const en = this.engine;
+    const pool = l && en.mirror ? summarize(en.mirror, en.session?.tokensPerPage ?? 16, en.store.tenants.length) : null;
+    const numbers = l ? l.numbers({ store: en.store, report: en.report, pool }) : [];
+    return html`<section class="card full" part="card" data-testid="lesson-card">
+      <lesson-panel .lessons=${LESSONS} .lesson=${l} .variant=${this.variant} .numbers=${numbers} @lesson-select=${this.onLessonSelect} @lesson-variant=${this.onLessonVariant}></lesson-panel>
+    </section>`;
+  }
+
   private renderViews(simulated: boolean) {
     const en = this.engine;
     const s = en.store;
@@ -224,6 +283,7 @@ export class ServingPlayground extends LitElement {
     const sel = en.selectedId;
     const last = s.last;
     return html`
+      ${this.shows('lesson') || this.lesson ? this.renderLesson() : nothing}
       ${this.shows('pool')
         ? html`<section class="card ${this.shows('blocks') ? '' : 'full'}" part="card" data-testid="pool-card">
             <h2>

@@ -275,3 +275,27 @@ test('without cross-origin isolation the pool view runs on snapshots', async ({ 
   await expect.poll(async () => Number((await page.getByTestId('pool-used').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(0);
   expect(problems).toEqual([]);
 });
+
+test('every lesson loads and runs without console errors; variants rerun with their setting', async ({ page }, info) => {
+  const problems = watchErrors(page);
+  const ids = ['paged-vs-contiguous', 'chunked-prefill', 'prefix-caching', 'preemption', 'two-tenants'];
+  for (const id of ids) {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`./?lesson=${id}`);
+    await expect(page.getByTestId('lesson-title')).toBeVisible();
+    await expect.poll(async () => Number((await page.getByTestId('key-step').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(60);
+    await expect(page.getByTestId('lesson-numbers').locator('b').first()).not.toHaveText('—');
+    await page.screenshot({ path: info.outputPath(`lesson-${id}-1440x900.png`) });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: info.outputPath(`lesson-${id}-1280x720.png`) });
+  }
+  // The second variant of the first lesson: contiguous allocation, carried in the URL.
+  await page.goto('./?lesson=paged-vs-contiguous');
+  await page.locator('lesson-panel button[data-variant="1"]').click();
+  await expect(page.locator('select[data-path="allocator"]')).toHaveValue('contiguous');
+  await expect.poll(() => new URL(page.url()).searchParams.get('variant')).toBe('1');
+  await page.reload();
+  await expect(page.locator('select[data-path="allocator"]')).toHaveValue('contiguous');
+  await expect(page.locator('lesson-panel button[data-variant="1"]')).toHaveAttribute('aria-pressed', 'true');
+  expect(problems).toEqual([]);
+});

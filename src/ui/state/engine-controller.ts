@@ -51,6 +51,8 @@ export class EngineController implements ReactiveController {
   report: RunReport | null = null;
   private metricsAt = 0;
   private fetchingMetrics = false;
+  /** True while the selection is the controller's own pick (a running request, replaced when it ends). */
+  private autoSelect = true;
   private subscribed = false;
   private fetchingTable = false;
   private promptCount = 0;
@@ -79,9 +81,28 @@ export class EngineController implements ReactiveController {
     if (!this.store.ingest(batch)) return;
     if (batch.poolCopy) this.mirror = batch.poolCopy;
     if (batch.error) this.error = `The engine stopped: ${batch.error}`;
+    this.followRunning();
     if (this.selectedId) void this.refreshBlockTable();
     if (batch.events.some((e) => e.kind === 'finished') || batch.loop === 'paused') void this.refreshMetrics();
     this.host.requestUpdate();
+  }
+
+  /** Until the user picks a request, show the block table of a running one (the longest-running). */
+  private followRunning(): void {
+    if (!this.autoSelect) return;
+    const cur = this.selectedId ? this.store.requests.get(this.selectedId) : undefined;
+    if (cur && cur.state !== 'finished') return;
+    let pick: string | null = null;
+    for (const r of this.store.requests.values()) {
+      if (r.state === 'running' && r.numOutputTokens > 0 && !r.id.includes('#')) {
+        pick = r.id;
+        break;
+      }
+    }
+    if (pick) {
+      this.selectedId = pick;
+      this.blockTable = null;
+    }
   }
 
   /** Fetches the metrics report unless one was fetched in the last second (or is on its way). */
@@ -131,6 +152,7 @@ export class EngineController implements ReactiveController {
       this.report = null;
       this.selectedId = null;
       this.blockTable = null;
+      this.autoSelect = true;
       this.workload = null;
       this.session = await api.loadSimulatedModel(SESSION_ID, config.model, config.simGpu, config.maxModelLen);
       const shared = await api.sharedPoolMirror();
@@ -198,8 +220,9 @@ export class EngineController implements ReactiveController {
     await this.api.cancel(requestId).catch((e) => this.fail(e));
   }
 
-  /** Selects a request (null clears) and fetches its block table. */
+  /** Selects a request (null clears) and fetches its block table; the user's choice stays until changed. */
   async select(requestId: string | null): Promise<void> {
+    this.autoSelect = false;
     this.selectedId = requestId;
     this.blockTable = null;
     this.host.requestUpdate();

@@ -11,14 +11,16 @@ export const timelineChartStyles = [
     }
     .title {
       display: flex;
+      flex-wrap: wrap;
       justify-content: space-between;
       align-items: baseline;
-      gap: 8px;
+      gap: 0 8px;
       font-size: 12.5px;
       font-weight: 600;
       margin: 0 0 2px;
     }
     .now {
+      margin-left: auto;
       font-weight: 400;
       color: var(--muted, #5b6475);
       font-variant-numeric: tabular-nums;
