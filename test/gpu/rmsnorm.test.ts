@@ -1,8 +1,13 @@
-// rmsnorm against its f64 reference: rows not a multiple of the workgroup, 1 token, tiny dims, an empty batch.
-import { describe, expect } from 'vitest';
+// rmsnorm against its f64 reference: rows not a multiple of the workgroup, 1 token, tiny dims, an empty
+// batch; and every elementwise kernel once on a compatibility-mode device.
+import { describe, expect, test } from 'vitest';
 import { gpuTest, expectClose } from './harness';
-import { PipelineCache, readBuffer, storageBuffer } from '../../src/gpu';
+import { acquireGpu, PipelineCache, readBuffer, storageBuffer } from '../../src/gpu';
 import { RmsNormKernel, rmsnormReference } from '../../src/kernels/rmsnorm';
+import { RopeKernel, ropeReference } from '../../src/kernels/rope';
+import { SiluMulKernel, siluMulReference } from '../../src/kernels/silu-mul';
+import { EmbeddingKernel, embeddingReference, embeddingTableWords } from '../../src/kernels/embedding';
+import { LogitsGatherKernel, logitsGatherReference } from '../../src/kernels/logits-gather';
 import { normal, uniform } from '../util/rng';
 
 interface Case {
@@ -43,4 +48,65 @@ describe('rmsnorm', () => {
       expect(kernel['bindGroups'].numCreated).toBe(c.numTokens ? 1 : 0);
     });
   }
+});
+
+describe('compatibility mode', () => {
+  // Dawn's OpenGL ES backend offers only compatibility mode: every elementwise kernel must run there.
+  test('rmsnorm, rope (both conventions), silu-mul, embedding (f16) and logits gather on a compatibility-mode device', async () => {
+    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat' });
+    const { device } = ctx;
+    try {
+      expect(ctx.info.featureLevel).toBe('compatibility');
+      device.pushErrorScope('validation');
+      const cache = new PipelineCache(device);
+      const enc = device.createCommandEncoder({ label: 'Test.encoder' });
+      const pass = enc.beginComputePass({ label: 'Test.pass' });
+      const checks: Array<() => Promise<void>> = [];
+      const read = async (b: GPUBuffer, n: number) => new Float32Array(await readBuffer(device, b, n * 4));
+
+      const [T, D] = [3, 100];
+      const x = normal(T * D, 1);
+      const w = uniform(D, 2, 0.5, 1.5);
+      const xb = storageBuffer(device, 'Compat.x', x);
+      const yb = storageBuffer(device, 'Compat.y', T * D * 4);
+      new RmsNormKernel(device, cache, { dim: D, eps: 1e-5, workgroupSize: 64 }).encode(pass, xb, storageBuffer(device, 'Compat.w', w), yb, T);
+      checks.push(async () => expectClose(await read(yb, T * D), rmsnormReference(x, w, T, D, 1e-5), 1e-5, 1e-5, 'rmsnorm'));
+
+      for (const convention of ['interleaved', 'rotate-half'] as const) {
+        const cfg = { convention, numHeads: 4, numKvHeads: 2, headDim: 64, theta: 10000 };
+        const n = 2 * 8 * 64;
+        const qkv = normal(n, 3);
+        const pos = new Uint32Array([5, 70000]);
+        const qb = storageBuffer(device, 'Compat.qkv', qkv);
+        new RopeKernel(device, cache, cfg).encode(pass, qb, storageBuffer(device, 'Compat.positions', pos), 2);
+        checks.push(async () => expectClose(await read(qb, n), ropeReference(qkv, pos, 2, cfg), 1e-5, 1e-6, `rope ${convention}`));
+      }
+
+      const ffn = 77;
+      const gu = normal(T * 2 * ffn, 4);
+      const sb = storageBuffer(device, 'Compat.silu', T * ffn * 4);
+      new SiluMulKernel(device, cache, { ffn }).encode(pass, storageBuffer(device, 'Compat.gateUp', gu), sb, T);
+      checks.push(async () => expectClose(await read(sb, T * ffn), siluMulReference(gu, T, ffn), 1e-5, 1e-5, 'silu-mul'));
+
+      const [vocab, dim] = [20, 9];
+      const e = normal(vocab * dim, 5);
+      const ids = new Uint32Array([19, 0, 7]);
+      const eb = storageBuffer(device, 'Compat.embedded', ids.length * dim * 4);
+      new EmbeddingKernel(device, cache, { dim, format: 'f16', numRows: vocab }).encode(
+        pass, storageBuffer(device, 'Compat.ids', ids), storageBuffer(device, 'Compat.table', embeddingTableWords(e, vocab, dim, 'f16')), eb, ids.length);
+      checks.push(async () => expectClose(await read(eb, ids.length * dim), embeddingReference(e, vocab, dim, 'f16', ids), 0, 0, 'embedding f16'));
+
+      const last = new Uint32Array([2, 0]);
+      const gb = storageBuffer(device, 'Compat.gathered', last.length * D * 4);
+      new LogitsGatherKernel(device, cache, { dim: D }).encode(pass, xb, storageBuffer(device, 'Compat.last', last), gb, last.length);
+      checks.push(async () => expectClose(await read(gb, last.length * D), logitsGatherReference(x, last, D), 0, 0, 'logits gather'));
+
+      pass.end();
+      device.queue.submit([enc.finish()]);
+      for (const check of checks) await check();
+      expect((await device.popErrorScope())?.message ?? null).toBeNull();
+    } finally {
+      device.destroy();
+    }
+  });
 });
