@@ -19,7 +19,7 @@
 //             output-token index, so a request's draws depend on (seed, index) only: the same token on
 //             every run and in every batch order. src/kernels/rng.ts is the TypeScript twin.
 // Shapes: logits (numRows, vocab) f32; params (numRows) RowParams (32 B); out (numRows) SampleOut (8 B);
-//         vocab = vocab (uniform).
+//         config (uniform, 16 B) holds vocab.
 // Index:  row r = workgroup_id.x (ONE workgroup per row); element i of the row at r * vocab + i.
 // Workgroup: WG threads (override, power of two, default 256). Passes over the row, each a strided,
 //         coalesced loop over i = l, l + WG, ...:
@@ -36,7 +36,7 @@
 //       kept ids; a scan across threads gives each range's start; the one thread whose range holds
 //       u * total walks it. No sort and no extra memory: 1 pass greedy, up to 11 passes of vocab reads.
 // Ties between the cut's radix selects and the final walk are exact: they compare the same u32 keys.
-// Rows must have at least one finite logit. NaN logits are undefined behaviour.
+// Rows must have at least one finite logit. NaN logits are undefined behaviour. 1 / T is capped at 1e30.
 // Variants: none (greedy/top-k/top-p are per-row branches on workgroup-uniform values).
 
 override WG: u32 = 256u;       // threads per row; power of two
