@@ -92,7 +92,7 @@ export class Engine {
       sessions: [...this.sessions.values()].map((s) => ({ id: s.id, layout: s.layout, maxModelLen: s.maxModelLen, weight: s.weight ?? 1 })),
       clock: () => this.clock.now(),
       hooks: {
-        onPreempted: (req, mode, reason) => this.events.push({ kind: 'preempted', requestId: req.requestId, mode, reason, time: this.clock.now() }),
+        onPreempted: (req, mode, reason) => this.emit({ kind: 'preempted', requestId: req.requestId, mode, reason, time: this.clock.now() }),
       },
     });
   }
@@ -120,17 +120,37 @@ export class Engine {
   removeSession(id: string): void {
     const s = this.sessions.get(id);
     if (!s || !this.scheduler) return;
-    for (const r of [...this.scheduler.running(id), ...this.scheduler.waiting(id)]) this.scheduler.abortRequest(r.requestId, `model "${id}" was unloaded`);
+    const why = `model "${id}" was unloaded`;
     this.pending = this.pending.filter((p) => {
       if (p.model !== id) return true;
-      this.rejectPending(p, `model "${id}" was unloaded`);
+      this.rejectPending(p, why);
       return false;
     });
+    this.scheduler.removeSession(id, why);
     this.flushFinished();
     s.runner.dispose();
     this.sessions.delete(id);
-    // The scheduler keeps no handle on a runner; rebuilding it drops the session's (now empty) queues.
-    this.configure(this.config);
+    if (this.sessions.size === 0) this.scheduler = null;
+  }
+
+  /** Swaps a session's runner (after device loss, the model reloaded on the new device). */
+  replaceRunner(id: string, runner: ModelRunner): void {
+    const s = this.sessions.get(id);
+    if (!s) throw new Error(`No session "${id}" to give a new runner.`);
+    try {
+      s.runner.dispose();
+    } catch {
+      // The old runner's device is gone; destroying its objects may throw, and nothing is left to free.
+    }
+    this.sessions.set(id, { ...s, runner });
+  }
+
+  /**
+   * The GPU is gone and the KV cache with it: every running request goes back to the front of its queue
+   * to be recomputed (none is dropped), and cached pages leave the prefix cache.
+   */
+  preemptAllForDeviceLoss(detail: string): string[] {
+    return this.scheduler?.preemptAll(null, detail) ?? [];
   }
 
   sessionIds(): string[] {

@@ -58,7 +58,14 @@ export class GpuRunner implements ModelRunner {
         counter: r.positionStart + r.numTokens,
       });
     }
-    const res = await this.model.forward({ rows, pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const) });
+    let res;
+    try {
+      res = await this.model.forward({ rows, pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const) });
+    } catch (e) {
+      // A lost device shows first as a failed map or submit; report it as the loss, so the engine recovers.
+      const lost = await Promise.race([this.model.gpuContext.lost, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+      throw lost ?? e;
+    }
     const sampled = new Map<string, number[]>();
     out.scheduled.forEach((r, i) => {
       if (r.numSamples > 0) sampled.set(r.requestId, res.tokens[i]!);

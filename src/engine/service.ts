@@ -55,6 +55,8 @@ export interface TelemetryBatch {
   /** Request number -> id for numbers first seen since the last batch. */
   newRequestIds?: Array<[number, string]>;
   error?: string;
+  /** Things to tell the visitor that are not errors (a lost GPU device and its recovery). */
+  notices?: string[];
   /** Bumped by every configure(): a batch of an older epoch belongs to a run the UI has reset. */
   epoch: number;
 }
@@ -162,6 +164,11 @@ export class EngineService {
   private readonly tokenizers = new Map<string, Tokenizer>();
   /** The GPU page pool, created with the first GPU model and shared by every GPU session. */
   private poolBuffer: GPUBuffer | null = null;
+  /** How each session was loaded, to load it again on a new device. */
+  private readonly factories = new Map<string, RunnerFactory>();
+  private numRecoveries = 0;
+  /** Things the UI should tell the visitor (device loss and recovery), sent with the next telemetry batch. */
+  private notices: string[] = [];
   private readonly telemetryListeners = new Set<TelemetryListener>();
   private pendingRecords: EngineStepRecord[] = [];
   private pendingEvents: RequestEvent[] = [];
@@ -190,11 +197,37 @@ export class EngineService {
     return { buffer: this.poolBuffer, layout: poolLayout };
   }
 
-  /** A failed step: the loop stops and the error reaches the UI through telemetry. Device loss is recovered by the worker. */
+  /**
+   * A failed step. Device loss on the GPU backend is recovered: running requests are requeued for
+   * recompute, a new device is acquired, every model is reloaded on it (from the same source), and the
+   * loop goes on; every request still finishes. Anything else (or three losses in a row) stops the loop
+   * and reaches the UI through telemetry.
+   */
   private async onLoopError(e: Error): Promise<'retry' | 'stop'> {
     this.scheduleFlush();
-    void e;
-    return 'stop';
+    if (e.name !== 'DeviceLostError' || this.setup?.backend.kind !== 'gpu' || !this.engine) return 'stop';
+    if (++this.numRecoveries > 3) return 'stop';
+    const engine = this.engine;
+    const requeued = engine.preemptAllForDeviceLoss(e.message);
+    this.notices.push(`${e.message}: requeued ${requeued.length} running request(s) for recompute; reloading ${this.sessions.size} model(s) on a new device`);
+    this.poolBuffer = null; // it belonged to the lost device
+    const { pageBytes, numPages } = engine.engineConfig;
+    for (const [id, info] of this.sessions) {
+      const factory = this.factories.get(id)!;
+      const gpuPool = await this.gpuPool(numPages, pageBytes, info.layout, info.tokensPerPage);
+      const runner = await factory.create({
+        sessionId: id,
+        clock: this.clock,
+        tokensPerPage: info.tokensPerPage,
+        numPages,
+        gpuPool,
+        maxNumBatchedTokens: this.setup.scheduler.maxNumBatchedTokens,
+        maxNumSeqs: this.setup.scheduler.maxNumSeqs,
+      });
+      engine.replaceRunner(id, runner);
+    }
+    this.mirror?.update(engine);
+    return 'retry';
   }
 
   /** Sets (or resets) the engine: clears sessions and requests (their listeners hear why). Returns the new epoch. */
@@ -204,6 +237,8 @@ export class EngineService {
     this.engine?.cancelAll('engine reset');
     for (const s of this.sessions.keys()) this.engine?.removeSession(s);
     this.sessions.clear();
+    this.factories.clear();
+    this.numRecoveries = 0;
     this.tokenizers.clear();
     this.poolBuffer?.destroy();
     this.poolBuffer = null;
@@ -312,6 +347,7 @@ export class EngineService {
     }
     const full: SessionInfo = { ...info, id: sessionId, tokensPerPage };
     this.sessions.set(sessionId, full);
+    this.factories.set(sessionId, factory);
     if (desc.tokenizer) this.tokenizers.set(sessionId, desc.tokenizer);
     this.mirror!.update(engine);
     return full;
@@ -320,6 +356,8 @@ export class EngineService {
   unloadModel(sessionId: string): void {
     this.engine?.removeSession(sessionId);
     this.sessions.delete(sessionId);
+    this.factories.delete(sessionId);
+    this.tokenizers.delete(sessionId);
   }
 
   listSessions(): SessionInfo[] {
@@ -479,8 +517,10 @@ export class EngineService {
       ...(m && !m.shared ? { poolCopy: m.data.slice() } : {}),
       ...(newRequestIds.length ? { newRequestIds } : {}),
       ...(this.loop?.error ? { error: this.loop.error.message } : {}),
+      ...(this.notices.length ? { notices: this.notices } : {}),
       epoch: this.epoch,
     };
+    this.notices = [];
     this.pendingRecords = [];
     this.pendingEvents = [];
     for (const l of this.telemetryListeners) l(batch);

@@ -24,10 +24,17 @@ export type GpuStatus =
 let gpu: Promise<GpuContext> | undefined;
 
 function device(): Promise<GpuContext> {
-  gpu ??= acquireGpu(navigator.gpu).catch((e: unknown) => {
-    gpu = undefined; // a later call may try again (e.g. after the user enables a flag)
-    throw e;
-  });
+  gpu ??= acquireGpu(navigator.gpu).then(
+    (ctx) => {
+      // A lost device is never handed out again: the next call acquires a new one.
+      void ctx.lost.then(() => (gpu = undefined));
+      return ctx;
+    },
+    (e: unknown) => {
+      gpu = undefined; // a later call may try again (e.g. after the user enables a flag)
+      throw e;
+    },
+  );
   return gpu;
 }
 

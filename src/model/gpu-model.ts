@@ -187,6 +187,11 @@ export class GpuModel {
     this.ring = new ReadbackRing(device, S * SAMPLE_OUT_BYTES + (S * SAMPLE_OUT_BYTES) % 4, 2, 'Model.sampled');
   }
 
+  /** The device this model lives on (its `lost` promise tells the engine when to reload). */
+  get gpuContext(): GpuContext {
+    return this.gpu;
+  }
+
   /** Bytes of the step buffers (activations, logits), for the memory budget shown in the UI. */
   get activationBytes(): number {
     return [this.tokenIds, this.positions, this.x, this.xn, this.qkv, this.attnOut, this.gateUp, this.act, this.lastIndex, this.hidden, this.hiddenNorm, this.logits, this.sampleParams, this.sampleOut].reduce(

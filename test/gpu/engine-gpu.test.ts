@@ -2,6 +2,7 @@
 // determinism, telemetry that agrees with the pool, and text streaming through a tokenizer.
 import { describe, expect } from 'vitest';
 import { gpuTest, sharedGpu } from './harness';
+import { acquireGpu, type GpuContext } from '../../src/gpu';
 import { EngineService, type EngineSetup } from '../../src/engine/service';
 import { gpuModel } from '../../src/engine/gpu-models';
 import type { RequestEvent } from '../../src/engine/telemetry';
@@ -90,6 +91,53 @@ describe('engine on the GPU backend', () => {
     const ends: string[] = [];
     s.submitText({ requestId: 't', tenant: 'a', model: 'tiny', prompt: 'hello', maxTokens: 3 }, (e) => e.kind === 'finished' && ends.push(e.detail ?? ''));
     expect(ends).toEqual(['model "tiny" has no tokenizer; send token ids']);
+    s.configure(setup());
+  });
+
+  gpuTest('device lost mid-run: the engine says so, reloads the model on a new device, requeues, and every request finishes', async () => {
+    let current: GpuContext | null = null;
+    let numDevices = 0;
+    const provider = async () => {
+      if (!current) {
+        current = await acquireGpu(navigator.gpu, { label: `lost-test-${++numDevices}` });
+        const mine = current;
+        void mine.lost.then(() => current === mine && (current = null));
+      }
+      return current;
+    };
+    const s = new EngineService(10, provider);
+    s.configure(setup());
+    await s.loadModel('tiny', gpuModel(provider, async () => ({ weights: syntheticWeights(CONFIG, { seed: 3 }) })));
+    const notices: string[] = [];
+    let loopError = "";
+    s.subscribe((b) => {
+      notices.push(...(b.notices ?? []));
+      if (b.error) loopError = b.error;
+    });
+    const ends = new Map<string, string>();
+    const preempted: string[] = [];
+    let numTokens = 0;
+    for (const spec of workload(5).slice(0, 12)) {
+      s.submit({ ...spec, maxTokens: 6 }, (e) => {
+        if (e.kind === 'token') numTokens++;
+        if (e.kind === 'preempted') preempted.push(`${e.requestId}:${e.reason}`);
+        if (e.kind === 'finished') ends.set(e.requestId, e.reason);
+      });
+    }
+    s.run();
+    while (numTokens < 4) await new Promise((r) => setTimeout(r, 5));
+    current!.device.destroy();
+    const deadline = performance.now() + 90_000;
+    while (ends.size < 12 && performance.now() < deadline && s.loopState !== 'failed') await new Promise((r) => setTimeout(r, 20));
+    s.flush();
+    expect(s.loopState, loopError).not.toBe("failed");
+    expect(ends.size).toBe(12);
+    for (const [id, reason] of ends) expect(reason, id).toMatch(/^(length|stop)$/);
+    expect(numDevices).toBe(2);
+    expect(preempted.length).toBeGreaterThan(0);
+    expect(preempted.every((p) => p.endsWith(':device-lost'))).toBe(true);
+    expect(notices.join('\n')).toMatch(/GPU device lost \(destroyed\).*requeued \d+ running request\(s\) for recompute; reloading 1 model/);
+    s.pause();
     s.configure(setup());
   });
 });
