@@ -7,14 +7,14 @@
 //          Expect f16-level error per 8-term chunk (relative ~1e-3), f32 accumulation across K.
 // Shapes:  x (M, KP) f32 -> y (M, N) f32, W (N, KP) f16 Hugging Face [out, in] row-major, KP = K rounded up
 //          to 8, pad columns zero. The buffer is the same bytes as the packed-f16 layout of
-//          src/kernels/f16.ts, read here as vec4<f16>. M <= MR.
-// Work split, reduction and grid: as matmul_skinny.wgsl (workgroup-memory halving tree, RCH values a
+//          src/kernels/f16.ts, read here as vec4<f16>. Rows m0 .. m0+MR-1 per workgroup.
+// Work split, reduction and grid (incl. wid.z row chunks): as matmul_skinny.wgsl (workgroup-memory halving tree, RCH values a
 //          round), so this variant needs shader-f16 only, not subgroups.
 
 enable f16;
 
 override WG: u32 = 256u;     // threads per workgroup (power of two)
-override MR: u32 = 1u;       // rows of x this pipeline handles (M <= MR <= 16)
+override MR: u32 = 1u;       // rows of x per workgroup (<= 16); wid.z walks chunks of MR rows
 override NR: u32 = 4u;       // rows of W per workgroup (<= 4)
 override EPILOGUE: u32 = 0u;
 override RCH: u32 = 8u;      // values reduced per round of the tree
@@ -45,6 +45,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
   let WV = params.KP / 8u;       // W row length in 8-weight steps (two vec4<f16>)
   let n0 = (wid.y * nwg.x + wid.x) * NR;
   if (n0 >= N) { return; }       // whole workgroup leaves together (uniform), before any barrier
+  let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
 
   var acc: array<array<f32, 4>, 16>;   // acc[m][rr]
   for (var c = lid; c < WV; c += WG) {
@@ -56,7 +57,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
       wb[rr] = w[row + 2u * c + 1u];
     }
     for (var m = 0u; m < MR; m++) {
-      let xrow = min(m, M - 1u) * KV;
+      let xrow = (m0 + min(m, M - 1u - m0)) * KV;
       let xa = vec4<f16>(x[xrow + 2u * c]);
       let xb = vec4<f16>(x[xrow + 2u * c + 1u]);
       for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += f32(dot(xa, wa[rr]) + dot(xb, wb[rr])); }
@@ -78,7 +79,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
     }
     let v = base + lid;
     if (lid < RCH && v < MR * NR) {
-      let m = v / NR;
+      let m = m0 + v / NR;
       let n = n0 + v % NR;
       if (m < M && n < N) {
         let o = m * N + n;

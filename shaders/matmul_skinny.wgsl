@@ -1,11 +1,12 @@
-// matmul, variant "skinny": matrix-vector style product for decode-sized M (1..16 rows of x), with the
+// matmul, variant "skinny": matrix-vector style product for decode-sized M (1..16 rows of x; more in
+// chunks of 16 rows, see Grid), with the
 // K reduction finished in workgroup memory (runs on every adapter; matmul_skinny_subgroups.wgsl is the
 // same kernel reducing with subgroupAdd, matmul_skinny.f16.wgsl the shader-f16 one).
 //
 // Math:    y[m, n] = sum_k x[m, k] · W[n, k]  (+ r[m, n] if EPILOGUE == 1, + y[m, n] in place if 2),
 //          products and sums in f32.
 // Shapes:  x (M, KP) f32 -> y (M, N) f32, W (N, KP) Hugging Face [out, in] row-major; KP = K rounded up to
-//          4 (f32 W) or 8 (f16 W), pad columns zero. M <= MR.
+//          4 (f32 W) or 8 (f16 W), pad columns zero. Rows m0 .. m0+MR-1 per workgroup, m0 = wid.z·MR.
 // Variants (overrides): WF16 = 0: W f32 read as vec4<u32> + bitcast (4 weights a load);
 //          WF16 = 1: W packed f16 two per u32 (src/kernels/f16.ts), 8 weights a vec4<u32> load,
 //          unpack2x16float. EPILOGUE 0 / 1 / 2 as in matmul_tiled.wgsl.
@@ -18,10 +19,12 @@
 //          partial sums; rows m >= M re-read row M-1 (cached) and are never stored.
 // Reduction: values are reduced RCH at a time: red[j][t] holds thread t's partial for value j; a halving
 //          tree (log2 WG barriers) leaves the sum in red[j][0]. WG must be a power of two.
-// Grid:    G = ceil(N / NR) workgroups as (min(G, 65535), ceil(G / 65535)); group g = wid.y·nwg.x + wid.x.
+// Grid:    G = ceil(N / NR) workgroups as (min(G, 65535), ceil(G / 65535), ceil(M / MR)); group g =
+//          wid.y·nwg.x + wid.x; wid.z picks the chunk of MR rows of x (M > 16 on hardware: each chunk
+//          re-reads W, from L2 for the models' sizes, which still beats a grid of few tiled workgroups).
 
 override WG: u32 = 256u;     // threads per workgroup (power of two)
-override MR: u32 = 1u;       // rows of x this pipeline handles (M <= MR <= 16)
+override MR: u32 = 1u;       // rows of x per workgroup (<= 16); wid.z walks chunks of MR rows
 override NR: u32 = 4u;       // rows of W per workgroup (<= 4)
 override WF16: u32 = 0u;     // 1: W is packed f16
 override EPILOGUE: u32 = 0u;
@@ -54,6 +57,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
   let WV = params.KP / EPV;      // W row length in vec4<u32>
   let n0 = (wid.y * nwg.x + wid.x) * NR;
   if (n0 >= N) { return; }       // whole workgroup leaves together (uniform), before any barrier
+  let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
 
   var acc: array<array<f32, 4>, 16>;   // acc[m][rr]
   for (var c = lid; c < WV; c += WG) {
@@ -69,7 +73,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
       }
     }
     for (var m = 0u; m < MR; m++) {
-      let xrow = min(m, M - 1u) * KV;
+      let xrow = (m0 + min(m, M - 1u - m0)) * KV;
       if (WF16 == 1u) {
         let xa = x[xrow + 2u * c];
         let xb = x[xrow + 2u * c + 1u];
@@ -96,7 +100,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
     }
     let v = base + lid;
     if (lid < RCH && v < MR * NR) {
-      let m = v / NR;
+      let m = m0 + v / NR;
       let n = n0 + v % NR;
       if (m < M && n < N) {
         let o = m * N + n;

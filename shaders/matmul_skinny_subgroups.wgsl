@@ -5,7 +5,7 @@
 // Math:    y[m, n] = sum_k x[m, k] · W[n, k]  (+ r[m, n] if EPILOGUE == 1, + y[m, n] in place if 2),
 //          products and sums in f32.
 // Shapes:  x (M, KP) f32 -> y (M, N) f32, W (N, KP) Hugging Face [out, in] row-major; KP = K rounded up to
-//          4 (f32 W) or 8 (f16 W), pad columns zero. M <= MR.
+//          4 (f32 W) or 8 (f16 W), pad columns zero. Rows m0 .. m0+MR-1 per workgroup, m0 = wid.z·MR.
 // Variants (overrides): WF16 = 0: W f32 read as vec4<u32> + bitcast; WF16 = 1: W packed f16 two per u32
 //          (src/kernels/f16.ts), 8 weights a vec4<u32> load, unpack2x16float. EPILOGUE 0 / 1 / 2.
 //
@@ -13,16 +13,18 @@
 //          thread t reads k-vecs t, t+WG, ... of each row (coalesced, NR loads in flight), keeping
 //          MR × NR partial sums.
 // Reduction: subgroupAdd sums each value within a subgroup (no barrier); lane 0 of subgroup s writes it to
-//          red[s][v]; after one barrier, thread v < MR·NR adds the WG / subgroup_size partials. This
+//          red[s][v]; after one barrier, thread v (and v + WG, ...) adds the WG / subgroup_size partials of value v. This
 //          assumes subgroups are consecutive runs of local_invocation_index (true of every implementation
 //          we know; the tests would catch one where it is not). Subgroup sizes are 4..128 (WebGPU), so
 //          red has WG / 4 rows.
-// Grid:    G = ceil(N / NR) workgroups as (min(G, 65535), ceil(G / 65535)); group g = wid.y·nwg.x + wid.x.
+// Grid:    G = ceil(N / NR) workgroups as (min(G, 65535), ceil(G / 65535), ceil(M / MR)); group g =
+//          wid.y·nwg.x + wid.x; wid.z picks the chunk of MR rows of x (M > 16 on hardware: each chunk
+//          re-reads W, from L2 for the models' sizes, which still beats a grid of few tiled workgroups).
 
 enable subgroups;
 
 override WG: u32 = 256u;     // threads per workgroup (power of two)
-override MR: u32 = 1u;       // rows of x this pipeline handles (M <= MR <= 16)
+override MR: u32 = 1u;       // rows of x per workgroup (<= 16); wid.z walks chunks of MR rows
 override NR: u32 = 4u;       // rows of W per workgroup (<= 4)
 override WF16: u32 = 0u;     // 1: W is packed f16
 override EPILOGUE: u32 = 0u;
@@ -56,6 +58,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
   let WV = params.KP / EPV;      // W row length in vec4<u32>
   let n0 = (wid.y * nwg.x + wid.x) * NR;
   if (n0 >= N) { return; }       // whole workgroup leaves together (uniform), before any barrier
+  let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
 
   var acc: array<array<f32, 4>, 16>;   // acc[m][rr]
   for (var c = lid; c < WV; c += WG) {
@@ -71,7 +74,7 @@ fn main(@builtin(local_invocation_index) lid: u32,
       }
     }
     for (var m = 0u; m < MR; m++) {
-      let xrow = min(m, M - 1u) * KV;
+      let xrow = (m0 + min(m, M - 1u - m0)) * KV;
       if (WF16 == 1u) {
         let xa = x[xrow + 2u * c];
         let xb = x[xrow + 2u * c + 1u];
@@ -92,12 +95,13 @@ fn main(@builtin(local_invocation_index) lid: u32,
     }
   }
   workgroupBarrier();
-  if (lid < MR * NR) {
-    let m = lid / NR;
-    let n = n0 + lid % NR;
+  // Thread t finishes values t, t + WG, ... (WG may be smaller than MR·NR, e.g. 4 on software adapters).
+  for (var v = lid; v < MR * NR; v += WG) {
+    let m = m0 + v / NR;
+    let n = n0 + v % NR;
     if (m < M && n < N) {
       var sum = 0.0;
-      for (var s = 0u; s < (WG + sgSize - 1u) / sgSize; s++) { sum += red[s * MR * NR + lid]; }
+      for (var s = 0u; s < (WG + sgSize - 1u) / sgSize; s++) { sum += red[s * MR * NR + v]; }
       let o = m * N + n;
       var out = sum;
       if (EPILOGUE == 1u) { out += r[o]; }

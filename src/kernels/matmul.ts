@@ -64,7 +64,7 @@ export interface MatmulArgs {
 /** What `encode` did, for traces and tests. */
 export interface MatmulDispatch {
   variant: MatmulVariant;
-  workgroups: [number, number];
+  workgroups: [number, number, number];
 }
 
 const EPILOGUE_NONE = 0;
@@ -128,7 +128,7 @@ export class MatmulKernel {
 
   /** The variant `encode` would run for this shape (automatic choice). */
   choose(M: number, N: number, K: number, weightType: MatmulWeightType): MatmulVariant {
-    return chooseMatmulVariant(M, N, K, weightType, this.features);
+    return chooseMatmulVariant(M, N, K, weightType, this.features, this.config.skinnyMaxM);
   }
 
   /** The pipeline for a variant; created (synchronously, through the cache) on first use. */
@@ -236,20 +236,21 @@ export class MatmulKernel {
       epilogue = EPILOGUE_ADD;
       r = a.residual;
     }
+    // Skinny row bucket: the next power of two >= M, up to 16; larger M runs in chunks of 16 rows (grid z).
     const mr = variant === 'tiled' ? 0 : Math.min(SKINNY_MAX_M, 2 ** Math.ceil(Math.log2(M)));
     const pipeline = this.pipeline(variant, weightType, epilogue, mr);
-    let workgroups: [number, number];
+    let workgroups: [number, number, number];
     if (variant === 'tiled') {
       const { wgx, wgy, tm, tn } = this.config.tiled;
-      workgroups = [Math.ceil(N / (tn * wgx)), Math.ceil(M / (tm * wgy))];
+      workgroups = [Math.ceil(N / (tn * wgx)), Math.ceil(M / (tm * wgy)), 1];
     } else {
       const groups = Math.ceil(N / this.config.skinny.nr);
       const gx = Math.min(groups, this.device.limits.maxComputeWorkgroupsPerDimension);
-      workgroups = [gx, Math.ceil(groups / gx)];
+      workgroups = [gx, Math.ceil(groups / gx), Math.ceil(M / mr)];
     }
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.bindGroup(a.x, a.w, r, a.y), [this.paramOffset(M, N, KP)]);
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1]);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     return { variant, workgroups };
   }
 

@@ -121,6 +121,11 @@ describe('matmul vs reference', () => {
       for (const variant of forced) cases.push({ M, N, K, weightType, variant, residual: 'none' });
     }
   }
+  // Skinny past 16 rows runs in chunks of 16 (grid z): the last chunk partial.
+  cases.push(
+    { M: 40, N: 67, K: 45, weightType: 'f32', residual: 'none', variant: 'skinny' },
+    { M: 40, N: 67, K: 45, weightType: 'f16', residual: 'none', variant: 'skinny-subgroup' },
+  );
   // Residual epilogues: y = x·W^T + r (add) and y += x·W^T in place (accumulate), on every variant family.
   cases.push(
     { M: 1, N: 37, K: 53, weightType: 'f32', residual: 'add' },
@@ -135,6 +140,7 @@ describe('matmul vs reference', () => {
   cases.push(
     { M: 129, N: 260, K: 40, weightType: 'f32', residual: 'accumulate', config: HARDWARE_CONFIG },
     { M: 3, N: 130, K: 72, weightType: 'f16', residual: 'none', config: HARDWARE_CONFIG },
+    { M: 33, N: 130, K: 72, weightType: 'f16', residual: 'none', config: HARDWARE_CONFIG }, // auto: chunked skinny (M <= 64)
   );
   // (The hardware config's skinny with the workgroup-memory tree runs in the no-subgroups test below; the
   // kernels.matmul benchmark checks every variant against the reference on the real GPU before timing.)
@@ -171,7 +177,7 @@ describe('matmul wrapper', () => {
     kernel.encode(pass, { x, w, y, M: 2, N, K, weightType: 'f32' });
     expect(kernel.encode(pass, { x, w, y, M: 0, N, K, weightType: 'f32' })).toBeNull();
     expect(() => kernel.encode(pass, { x, w, y, M: 5, N, K, weightType: 'f32' })).toThrow(/x "MatmulTest.x" has 384 B, needs 480 B/);
-    expect(() => kernel.encode(pass, { x, w, y, M: 17, N, K, weightType: 'f32', variant: 'skinny' })).toThrow(/skinny takes M <= 16/);
+    expect(() => kernel.encode(pass, { x, w, y, M: 2, N, K, weightType: 'f32', variant: 'skinny-f16' })).toThrow(/cannot run skinny-f16/);
     pass.end();
     device.queue.submit([enc.finish()]);
     expect(kernel.numBindGroupsCreated).toBe(1);

@@ -14,9 +14,9 @@
  * against its f32 product. GB/s columns are effective weight reads (W bytes / time).
  *
  * Before timing, every variant that runs here is checked against the f64 reference (a benchmark of a
- * wrong kernel is worse than none). On hardware adapters the suite adds 2048³ and 1×4096×4096 and a few
- * alternative tile configs (`config ...` cases) that document why HARDWARE_CONFIG is what it is; on
- * software adapters it times the hardware config against SOFTWARE_CONFIG on two shapes.
+ * wrong kernel is worse than none). On hardware adapters the suite adds 2048³ and 1×4096×4096 and
+ * forced-variant cases (`variant ...`) around the skinny/tiled boundary; on software adapters it times
+ * the hardware config against SOFTWARE_CONFIG on two shapes (`config ...`).
  *
  * Where tfjs cannot be loaded (the Node/Dawn bundle on a GPU server has no node_modules) its cases are
  * left out and the log says so.
@@ -26,15 +26,12 @@ import {
   HARDWARE_CONFIG,
   MatmulKernel,
   SOFTWARE_CONFIG,
-  checkMatmulConfig,
-  matmulConfigFor,
   matmulKStride,
   matmulReference,
   matmulWeightBytes,
   matmulWeightData,
   padRows,
   variantUnsupported,
-  type MatmulConfig,
   type MatmulVariant,
   type MatmulWeightType,
 } from '../../kernels/matmul';
@@ -222,13 +219,37 @@ async function verify(gpu: GpuContext, kernel: MatmulKernel, log: (m: string) =>
   log(`matmul verified against the f64 reference (${kernel.config.name}): ${checked.join(', ')}`);
 }
 
-/** Alternative tile configs timed on hardware, to justify HARDWARE_CONFIG (only those the device's limits allow). */
-function hardwareAlternatives(): MatmulConfig[] {
-  return [
-    { name: 'alt: tiled 64x64 (16x16 threads, 4x4 each, BK 8); skinny 128 threads x 4 rows', tiled: { wgx: 16, wgy: 16, tm: 4, tn: 4, bk: 8 }, skinny: { wg: 128, nr: 4, rch: 8 } },
-    { name: 'alt: tiled 128x64 (8x16 threads, 8x8 each, BK 16); skinny 256 threads x 2 rows', tiled: { wgx: 8, wgy: 16, tm: 8, tn: 8, bk: 16 }, skinny: { wg: 256, nr: 2, rch: 8 } },
-    { name: 'alt: tiled 128x128 (16x16 threads, 8x8 each, BK 16); skinny 64 threads x 4 rows', tiled: { wgx: 16, wgy: 16, tm: 8, tn: 8, bk: 16 }, skinny: { wg: 64, nr: 4, rch: 8 } },
-  ];
+/**
+ * Hardware only: forced skinny-subgroup against tiled where M is past 16, to document the skinnyMaxM
+ * boundary of HARDWARE_CONFIG. (The tile-config sweep that chose HARDWARE_CONFIG is recorded in
+ * bench/results/kernels-matmul-h200-configs.json.)
+ */
+const CROSSOVER_SHAPES: Shape[] = [
+  [32, 2048, 2048],
+  [64, 2048, 2048],
+  [128, 768, 768],
+  [128, 4096, 4096],
+];
+
+/** A timestamp-timed case of one kernel on one shape (config and variant comparisons). */
+function timedCase(gpu: GpuContext, k: MatmulKernel, shape: Shape, weightType: MatmulWeightType, name: string, extra: BenchCase['params'], variant?: MatmulVariant): BenchCase {
+  const [M, N, K] = shape;
+  const flops = 2 * M * N * K;
+  const inner = innerReps(gpu, flops);
+  let o: OursCase | undefined;
+  let timer: GpuTimer | undefined;
+  return {
+    name,
+    params: { M, N, K, inner, weightType, variant: variant ?? k.choose(M, N, K, weightType), ...extra },
+    work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
+    run: () => oursRun(gpu, (o ??= makeOurs(gpu, k, shape, weightType, variant)), (timer ??= new GpuTimer(gpu, 1)), inner)(),
+    dispose: () => {
+      if (o) destroyOurs(o);
+      o = undefined;
+      timer?.destroy();
+      k.clearBindGroups();
+    },
+  };
 }
 
 export const kernelsMatmulSuite: BenchSuite = {
@@ -335,37 +356,21 @@ export const kernelsMatmulSuite: BenchSuite = {
       }
     }
 
-    // Tile configs: software adapters time the hardware config too; hardware adapters a few alternatives.
-    const configs = gpu.info.isSoftware ? [HARDWARE_CONFIG, SOFTWARE_CONFIG] : [HARDWARE_CONFIG, ...hardwareAlternatives()];
-    const configShapes: Shape[] = gpu.info.isSoftware ? [[256, 256, 256], [1, 2048, 2048]] : [[2048, 2048, 2048], [1, 4096, 4096]];
-    for (const config of configs) {
-      try {
-        checkMatmulConfig(config, gpu.device.limits);
-      } catch (e) {
-        ctx.log(`config left out: ${(e as Error).message}`);
-        continue;
+    // Software adapters: the hardware tile config against SOFTWARE_CONFIG (why software gets its own).
+    if (gpu.info.isSoftware) {
+      const k2 = new MatmulKernel(gpu, cache, HARDWARE_CONFIG);
+      await verify(gpu, k2, ctx.log);
+      for (const config of [HARDWARE_CONFIG, SOFTWARE_CONFIG]) {
+        const kc = config === HARDWARE_CONFIG ? k2 : kernel;
+        for (const shape of [[256, 256, 256], [1, 2048, 2048]] as Shape[]) {
+          cases.push(timedCase(gpu, kc, shape, 'f32', `config ${config.name.split(':')[0]} matmul ${shapeName(shape)} f32`, { config: config.name }));
+        }
       }
-      const k2 = config === matmulConfigFor(gpu.info) ? kernel : new MatmulKernel(gpu, cache, config);
-      if (k2 !== kernel) await verify(gpu, k2, ctx.log);
-      for (const shape of configShapes) {
-        for (const weightType of (gpu.info.isSoftware ? ['f32'] : ['f32', 'f16']) as MatmulWeightType[]) {
-          const [M, N, K] = shape;
-          const flops = 2 * M * N * K;
-          const inner = innerReps(gpu, flops);
-          let o: OursCase | undefined;
-          let timer: GpuTimer | undefined;
-          cases.push({
-            name: `config ${config.name.split(':')[0]}${config.name.startsWith('alt') ? ` ${config.name.split(':')[1]!.split(';')[0]!.trim()}` : ''} matmul ${shapeName(shape)} ${weightType} gpu-ts`,
-            params: { M, N, K, inner, weightType, config: config.name, variant: k2.choose(M, N, K, weightType) },
-            work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
-            run: () => oursRun(gpu, (o ??= makeOurs(gpu, k2, shape, weightType)), (timer ??= new GpuTimer(gpu, 1)), inner)(),
-            dispose: () => {
-              if (o) destroyOurs(o);
-              o = undefined;
-              timer?.destroy();
-              k2.clearBindGroups();
-            },
-          });
+    } else {
+      for (const shape of CROSSOVER_SHAPES) {
+        for (const variant of ['tiled', 'skinny-subgroup', 'skinny'] as MatmulVariant[]) {
+          if (variantUnsupported(variant, shape[0], 'f32', kernel.features)) continue;
+          cases.push(timedCase(gpu, kernel, shape, 'f32', `variant ${variant} matmul ${shapeName(shape)} f32`, { auto: kernel.choose(...shape, 'f32') }, variant));
         }
       }
     }
