@@ -162,6 +162,12 @@ export class ContiguousAllocator implements KVCacheAllocator {
   free(req: KVRequest): void {
     const st = this.states.get(req.requestId);
     if (st) {
+      // A fork's copies not yet drained write into this run: they must not land in pages handed to someone else.
+      if (this.pendingCopies.length > 0) {
+        const start = st.table[0]!;
+        const end = start + st.table.length;
+        this.pendingCopies = this.pendingCopies.filter((c) => c.dst < start || c.dst >= end);
+      }
       for (const run of st.reserved) for (let i = run.length - 1; i >= 0; i--) this.pool.release(run[i]!, req.owner);
       for (let i = st.table.length - 1; i >= 0; i--) this.pool.release(st.table[i]!, req.owner);
       this.states.delete(req.requestId);

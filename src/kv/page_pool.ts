@@ -321,11 +321,15 @@ export class PagePool {
     if (this.sink) this.sink({ kind, page, hostSlot, owner });
   }
 
-  /** Drops every cached free page's hash (e.g. after weights change). Used pages keep their hashes. */
-  resetPrefixCache(): number {
+  /**
+   * Drops every cached free page's hash (e.g. after weights change or the device's KV was lost); with
+   * `model`, only pages last held for that model (a cached page's owner is the request that last held it,
+   * and only requests of the page's own model can hit it). Used pages keep their hashes. Returns the count.
+   */
+  resetPrefixCache(model?: string): number {
     let n = 0;
     for (const page of [...this.hashToPage.values()]) {
-      if (this.refCount[page] === 0) {
+      if (this.refCount[page] === 0 && (model === undefined || this.owner[page]?.model === model)) {
         this.dropHash(page);
         n++;
       }

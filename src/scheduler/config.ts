@@ -54,6 +54,20 @@ export interface SchedulerConfig {
   gangTimeoutSteps?: number;
   /** Steps a requeued gang sits out. Default 4. */
   gangBackoffSteps?: number;
+  /**
+   * k: a tagged gang still missing members `gangTimeoutSteps * k` steps after its first member arrived is
+   * rejected (its arrived members finish `rejected` with the reason) instead of waiting forever. Default 4.
+   */
+  gangArrivalTimeoutFactor?: number;
+  /**
+   * `continuous` (default): requests join and leave the running batch at every step (Orca, vLLM).
+   * `static`: as before Orca, a batch is admitted only when none of the session's requests is running: as
+   * many waiting requests as max_num_seqs and the pages for their prompts allow (the budget chunks their
+   * prefill over the next steps), and nothing more is admitted until every request of that batch has left
+   * the running set (finished, or preempted: a preempted member rejoins with a later batch). Finished
+   * requests free their pages at once; only admission waits.
+   */
+  batching?: 'continuous' | 'static';
   /** Fair-share: EMA factor of the per-tenant step share. Default 0.1. */
   fairShareDecay?: number;
   /** Time source in ms. Default performance.now. */
@@ -79,6 +93,10 @@ export function resolveConfig(config: SchedulerConfig, pageBytes: number, numUsa
   requirePositiveInt('gangTimeoutSteps', gangTimeout);
   const gangBackoff = config.gangBackoffSteps ?? 4;
   requireNonNegativeInt('gangBackoffSteps', gangBackoff);
+  const gangArrival = config.gangArrivalTimeoutFactor ?? 4;
+  requirePositiveInt('gangArrivalTimeoutFactor', gangArrival);
+  const batching = config.batching ?? 'continuous';
+  if (batching !== 'continuous' && batching !== 'static') throw new ConfigError(`batching must be "continuous" or "static", got "${String(batching)}".`);
   const decay = config.fairShareDecay ?? 0.1;
   if (!(decay > 0 && decay <= 1)) throw new ConfigError(`fairShareDecay must be in (0, 1], got ${decay}.`);
   const chunked = config.enableChunkedPrefill ?? true;
@@ -154,6 +172,8 @@ export function resolveConfig(config: SchedulerConfig, pageBytes: number, numUsa
     timeSliceMode: config.timeSliceMode ?? 'round-robin',
     gangTimeoutSteps: gangTimeout,
     gangBackoffSteps: gangBackoff,
+    gangArrivalTimeoutFactor: gangArrival,
+    batching,
     fairShareDecay: decay,
     clock: config.clock ?? (() => performance.now()),
     hooks: config.hooks ?? {},

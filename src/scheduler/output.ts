@@ -28,8 +28,19 @@ export interface ScheduledRequest {
   sampling: SamplingParams;
 }
 
-export type BlockReason = 'budget' | 'pages' | 'quota' | 'max-seqs' | 'gang-incomplete' | 'gang-pages' | 'gang-quota' | 'gang-max-seqs';
-export type PreemptReason = 'pages' | 'quota' | 'reclaim' | 'priority';
+/** Why admission stopped (or a row was skipped). `static-batch`: static batching waits for the running batch to finish. */
+export type BlockReason =
+  | 'budget'
+  | 'pages'
+  | 'quota'
+  | 'max-seqs'
+  | 'gang-incomplete'
+  | 'gang-pages'
+  | 'gang-quota'
+  | 'gang-max-seqs'
+  | 'static-batch';
+/** Why a request was preempted. `device-lost`: the GPU was lost and its KV cache with it (`Scheduler.preemptAll`). */
+export type PreemptReason = 'pages' | 'quota' | 'reclaim' | 'priority' | 'device-lost';
 
 export type Decision =
   | { kind: 'admitted'; requestId: string; tenant: string; numTokens: number; numPrefixHitTokens: number; swappedIn: boolean }
@@ -41,11 +52,13 @@ export type Decision =
       session: string;
       mode: 'recompute' | 'swap';
       reason: PreemptReason;
-      /** The request whose allocation forced it. */
-      forRequestId: string;
+      /** The request whose allocation forced it; null when no allocation did (`device-lost`). */
+      forRequestId: string | null;
       numPagesFreed: number;
       /** Swap was asked but the host swap space was full. */
       swapFellBack: boolean;
+      /** Free text for the views (the cause given to `preemptAll`). */
+      detail?: string;
     }
   | { kind: 'reclaimed'; fromTenant: string; forTenant: string; numPages: number }
   | { kind: 'borrowing'; tenant: string; numBorrowedPages: number; quotaPages: number }

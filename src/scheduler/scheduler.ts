@@ -6,8 +6,14 @@
  *      when pages run out, then
  *   2. if nothing was preempted in (1), waiting requests in queue-policy order (chunked prefill up to the
  *      token budget and `longPrefillTokenThreshold`); admission stops at the first request that does not fit.
+ *      Under `batching: 'static'` (pre-Orca) step 2 runs only while none of the session's requests is
+ *      running, and then admits a whole batch (see `SchedulerConfig.batching`).
  * The sharing policy picks the step's session (and tenants); the queue policy orders the waiting queue; the
  * victim policy picks whom to preempt. Every decision is recorded in the step's `StepRecord`.
+ *
+ * Between steps the engine may call `abortRequest`, `addSession`, `removeSession` (unload one model: its
+ * requests are cancelled, nothing else changes) and `preemptAll` (device loss: every running request goes
+ * back to the waiting queue to recompute).
  *
  * Invariants (see `checkInvariants`):
  * - every request is in exactly one place: a session's `running` (state running), a session's `waiting`
@@ -46,6 +52,16 @@ interface Session {
   readonly waiting: Request[];
   /** Unfinished requests per tenant (waiting + running). */
   readonly numWork: Map<string, number>;
+}
+
+interface GangInfo {
+  size: number;
+  model: string;
+  numSubmitted: number;
+  /** Why the gang can no longer be admitted (its members are cancelled or rejected), or null. */
+  failed: string | null;
+  /** Steps completed when its first member arrived (`gangArrivalTimeoutFactor` counts from here). */
+  arrivalStep: number;
 }
 
 interface TenantState {
@@ -126,13 +142,17 @@ export class Scheduler {
   private readonly finished = new Map<string, Request>();
   private readonly tenantMetrics = new Map<string, TenantMetrics>();
   private readonly gangWait = new Map<string, number>();
-  private readonly gangInfo = new Map<string, { size: number; model: string; numSubmitted: number; failed: string | null }>();
+  private readonly gangInfo = new Map<string, GangInfo>();
+  /** Ids of tagged gangs still missing members (checked each step for the arrival timeout). */
+  private readonly incompleteGangs = new Set<string>();
   private pendingFinishedIds: string[] = [];
   private pendingDecisions: Decision[] = [];
   private stepIndex = 0;
   private backSeq = 0;
   private frontSeq = 0;
   private admitSeq = 0;
+  /** See `SharingView.numReleases`. */
+  private releases = 0;
   private readonly view: SharingView;
   private readonly victimCtx: VictimContext;
   // Reused per-step scratch (see StepContext): tokens per tenant index, whether the tenant got a row this
@@ -176,6 +196,9 @@ export class Scheduler {
     this.view = {
       get step() {
         return self.stepIndex;
+      },
+      get numReleases() {
+        return self.releases;
       },
       numUsablePages: pool.numUsablePages,
       sessionIds: this.sessionIds,
@@ -246,9 +269,13 @@ export class Scheduler {
     req.cacheSalt = this.sharing.isolatesCache() || tenant.cfg.isolateCache ? tenant.cfg.id : null;
     req.queueSeq = ++this.backSeq;
     if (req.gang) {
-      const g = this.gangInfo.get(req.gang.id);
+      const id = req.gang.id;
+      const g = this.gangInfo.get(id);
       if (g) g.numSubmitted++;
-      else this.gangInfo.set(req.gang.id, { size: req.gang.size, model: req.model, numSubmitted: 1, failed: null });
+      else this.gangInfo.set(id, { size: req.gang.size, model: req.model, numSubmitted: 1, failed: null, arrivalStep: this.stepIndex });
+      const info = this.gangInfo.get(id)!;
+      if (info.numSubmitted < info.size) this.incompleteGangs.add(id);
+      else this.incompleteGangs.delete(id);
     }
     const s = this.sessions.get(req.model)!;
     s.waiting.push(req);
@@ -266,6 +293,101 @@ export class Scheduler {
     return true;
   }
 
+  /**
+   * Device loss: the KV cache is gone, so every running request (of `sessionId`, or of every session when
+   * null) is preempted by recompute, whatever `preemptionMode` says: its pages (and fork reservations) are
+   * freed, its computed tokens forgotten, and it goes back to the FRONT of its waiting queue, the victims in
+   * arrival order (ties: admission order) ahead of everything already waiting. Also:
+   * - waiting requests with KV in host swap slots drop it and will recompute too (the copy may be the one
+   *   of the step in flight when the device went, never completed);
+   * - the affected models' cached free pages leave the prefix cache (their KV was on the lost device);
+   * - an output scheduled but not yet `update`d is stale: its rows' requests are no longer running, so
+   *   `update` ignores them (the engine may also just drop it).
+   * One `preempted` decision (mode `recompute`, reason `device-lost`, `forRequestId` null, `detail`) per
+   * running request goes into the next step's record, counted in stats and tenant metrics as preemptions.
+   * Throws for an unknown session. Returns the preempted request ids in their new queue order.
+   */
+  preemptAll(sessionId: string | null = null, detail = 'GPU device lost'): string[] {
+    const sessions = sessionId === null ? [...this.sessions.values()] : [this.session(sessionId)];
+    const victims: Request[] = [];
+    for (const s of sessions) for (const r of s.running) victims.push(r);
+    victims.sort((a, b) => a.arrivalTime - b.arrivalTime || a.admitSeq - b.admitSeq);
+    // Front keys in reverse, so the earliest arrival gets the smallest key (fcfs sorts by key).
+    for (let i = victims.length - 1; i >= 0; i--) victims[i]!.queueSeq = --this.frontSeq;
+    for (const v of victims) {
+      const s = this.sessions.get(v.model)!;
+      s.running.splice(s.running.indexOf(v), 1);
+      const numPages = s.alloc.blockTable(v.requestId).length + s.alloc.reservedPages(v.requestId).length;
+      s.alloc.free(v);
+      v.numComputedTokens = 0;
+      v.state = 'preempted';
+      v.numPreemptions++;
+      this.releases++;
+      s.waiting.push(v);
+      this.stats.numPreemptions++;
+      this.stats.numRecomputePreemptions++;
+      this.tenantMetrics.get(v.tenant)!.numPreemptions++;
+      this.pendingDecisions.push({
+        kind: 'preempted',
+        requestId: v.requestId,
+        tenant: v.tenant,
+        session: s.id,
+        mode: 'recompute',
+        reason: 'device-lost',
+        forRequestId: null,
+        numPagesFreed: numPages,
+        swapFellBack: false,
+        detail,
+      });
+      this.config.hooks.onPreempted?.(v, 'recompute', 'device-lost');
+    }
+    for (const s of sessions) {
+      for (const r of s.waiting) {
+        if (!s.alloc.isSwapped(r.requestId)) continue;
+        s.alloc.free(r);
+        r.numComputedTokens = 0;
+      }
+      this.pool.resetPrefixCache(s.id);
+    }
+    return victims.map((v) => v.requestId);
+  }
+
+  /**
+   * Unloads a session (model): its unfinished requests (running, waiting, swapped, gang members) finish
+   * `cancelled` with `detail`, its pages go back to the pool and its cached pages leave the prefix cache (a
+   * model loaded later under the same id must not hit them), and the session is forgotten. Other sessions'
+   * requests, pages and queues are untouched. Returns false for an unknown session.
+   */
+  removeSession(sessionId: string, detail = `model "${sessionId}" was unloaded`): boolean {
+    const s = this.sessions.get(sessionId);
+    if (!s) return false;
+    const now = this.config.clock();
+    const members = [...s.running, ...s.waiting];
+    // Mark the session's unadmitted gangs failed first, so each member is cancelled with `detail` rather
+    // than by the gang-failure cascade of the first one.
+    for (const r of members) {
+      if (r.gang && !r.gangAdmitted) {
+        const g = this.gangInfo.get(r.gang.id);
+        if (g && !g.failed) g.failed = detail;
+        this.incompleteGangs.delete(r.gang.id);
+      }
+    }
+    for (const r of members) {
+      this.gangWait.delete(r.gang ? `g:${r.gang.id}` : `n:${r.requestId}`);
+      this.finish(r, 'cancelled', detail, now);
+    }
+    this.pool.resetPrefixCache(sessionId);
+    this.sessions.delete(sessionId);
+    this.sessionIds.splice(this.sessionIds.indexOf(sessionId), 1);
+    return true;
+  }
+
+  private session(sessionId: string): Session {
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new ServingError('unknown-model', `Unknown session "${sessionId}"; loaded: ${this.sessionIds.join(', ')}.`);
+    return s;
+  }
+
   getRequest(requestId: string): Request | undefined {
     return this.requests.get(requestId) ?? this.finished.get(requestId);
   }
@@ -275,6 +397,11 @@ export class Scheduler {
     const out = [...this.finished.values()];
     this.finished.clear();
     return out;
+  }
+
+  /** See `SharingView.numReleases` (events that may unblock admission); for tests and views. */
+  get numReleases(): number {
+    return this.releases;
   }
 
   get numUnfinishedRequests(): number {
@@ -294,9 +421,7 @@ export class Scheduler {
   }
 
   allocator(sessionId: string): KVCacheAllocator {
-    const s = this.sessions.get(sessionId);
-    if (!s) throw new ServingError('unknown-model', `Unknown session "${sessionId}"; loaded: ${this.sessionIds.join(', ')}.`);
-    return s.alloc;
+    return this.session(sessionId).alloc;
   }
 
   metricsByTenant(): TenantMetrics[] {
@@ -304,6 +429,7 @@ export class Scheduler {
   }
 
   private validate(spec: RequestSpec): string | null {
+    if (spec.requestId.includes('#')) return `request id "${spec.requestId}" contains '#', which names the samples forked from an n > 1 request (<id>#k)`;
     const s = this.sessions.get(spec.model);
     if (!s) return `unknown model "${String(spec.model)}"; loaded: ${this.sessionIds.join(', ')}`;
     const t = this.tenants.get(spec.tenant);
@@ -341,6 +467,7 @@ export class Scheduler {
     const now = this.config.clock();
     const step = ++this.stepIndex;
     this.stats.numSteps++;
+    if (this.incompleteGangs.size > 0) this.expireIncompleteGangs(step, now);
     const decisions = this.pendingDecisions;
     this.pendingDecisions = [];
     const ctx: StepContext = {
@@ -461,6 +588,17 @@ export class Scheduler {
     const waiting = session.waiting;
     if (waiting.length === 0) return;
     this.queuePolicy.order(waiting, this.queueContext(session));
+    const staticBatch = this.config.batching === 'static';
+    if (staticBatch && session.running.length > 0) {
+      // Pre-Orca: nothing joins a running batch. Recorded once per step, on the first request that could go.
+      for (let i = 0; i < waiting.length; i++) {
+        const req = waiting[i]!;
+        if (!this.allowed(req, ctx) || req.notBeforeStep > ctx.step) continue;
+        this.block(ctx, req, 'static-batch', `static batching: ${session.running.length} request(s) of the running batch have not finished`);
+        break;
+      }
+      return;
+    }
     let seenGangs: Set<string> | null = null;
     const list = this.waitingScratch;
     const n = copyInto(list, waiting);
@@ -476,7 +614,8 @@ export class Scheduler {
         if (this.tryAdmitGang(session, req, gangKey, ctx) === 'blocked') break;
         continue;
       }
-      if (ctx.budget <= 0) {
+      // A static batch is not cut by the budget: members past it are admitted with 0 tokens this step.
+      if (ctx.budget <= 0 && !staticBatch) {
         this.block(ctx, req, 'budget', `token budget ${this.config.maxNumBatchedTokens} used up`);
         break;
       }
@@ -484,29 +623,36 @@ export class Scheduler {
         this.block(ctx, req, 'max-seqs', `${session.running.length} running = max_num_seqs ${this.config.maxNumSeqs}`);
         break;
       }
-      if (!this.tryAdmit(session, req, ctx)) break;
+      if (!this.tryAdmit(session, req, ctx, staticBatch)) break;
     }
     list.fill(null, 0, n);
   }
 
-  private tryAdmit(session: Session, req: Request, ctx: StepContext): boolean {
+  /**
+   * Admits one waiting request with the tokens the budget allows. A static batch member (`staticBatch`)
+   * reserves pages for its whole prompt at once and may get 0 tokens this step (no budget left, or a prompt
+   * that must run whole with chunked prefill off): the running loop computes it in later steps.
+   */
+  private tryAdmit(session: Session, req: Request, ctx: StepContext, staticBatch: boolean): boolean {
     const alloc = session.alloc;
     const swapped = alloc.isSwapped(req.requestId);
     const computed = req.numComputedTokens === 0 && !swapped ? alloc.getComputedPages(req) : EMPTY_COMPUTED;
     const remaining = req.numTokens - req.numComputedTokens - computed.numComputedTokens;
-    if (!this.config.enableChunkedPrefill && remaining > ctx.budget) {
+    const tooLong = !this.config.enableChunkedPrefill && remaining > ctx.budget;
+    if (tooLong && !staticBatch) {
       this.block(ctx, req, 'budget', `needs ${remaining} tokens, ${ctx.budget} left of the budget (chunked prefill off)`);
       return false;
     }
-    const numNew = this.clampTokens(remaining, ctx.budget);
-    const res = this.allocateOrPreempt(session, req, numNew, computed, 0, 'admission', ctx);
+    const numNew = staticBatch && (tooLong || ctx.budget <= 0) ? 0 : this.clampTokens(remaining, ctx.budget);
+    const lookahead = staticBatch ? remaining - numNew : 0;
+    const res = this.allocateOrPreempt(session, req, numNew, computed, lookahead, 'admission', ctx);
     if (res === 'self') return false;
     if ('blocked' in res) {
       this.block(ctx, req, res.blocked, res.detail);
       return false;
     }
     this.admit(session, req, computed, swapped, numNew, ctx);
-    this.scheduleRow(session, req, numNew, res, ctx);
+    if (numNew > 0) this.scheduleRow(session, req, numNew, res, ctx);
     return true;
   }
 
@@ -568,6 +714,37 @@ export class Scheduler {
     return 'admitted';
   }
 
+  /**
+   * A tagged gang still missing members after `gangTimeoutSteps * gangArrivalTimeoutFactor` steps since its
+   * first member arrived is failed: its arrived members finish `rejected` with the reason, members that
+   * arrive later are rejected at submission. Runs before the step's admissions; with T that product and
+   * the first member submitted after step a, the gang waits through steps a+1 .. a+T and is rejected at
+   * step a+T+1.
+   */
+  private expireIncompleteGangs(step: number, now: number): void {
+    const k = this.config.gangArrivalTimeoutFactor;
+    const timeout = this.config.gangTimeoutSteps * k;
+    for (const id of [...this.incompleteGangs]) {
+      const g = this.gangInfo.get(id)!;
+      if (g.failed !== null || g.numSubmitted >= g.size) {
+        this.incompleteGangs.delete(id);
+        continue;
+      }
+      if (step - g.arrivalStep <= timeout) continue;
+      this.incompleteGangs.delete(id);
+      const reason = `gang "${id}": ${g.numSubmitted} of ${g.size} members arrived within ${timeout} steps (gangTimeoutSteps ${this.config.gangTimeoutSteps} x ${k})`;
+      // Failed before the members finish, so they are rejected with this reason (no cancel cascade).
+      g.failed = reason;
+      const s = this.sessions.get(g.model);
+      if (!s) continue;
+      for (const m of s.waiting.slice()) {
+        if (m.gang?.id !== id || m.gangAdmitted) continue;
+        this.pendingDecisions.push({ kind: 'rejected', requestId: m.requestId, tenant: m.tenant, reason });
+        this.finish(m, 'rejected', reason, now);
+      }
+    }
+  }
+
   /** Why a complete gang can never be admitted even on an empty pool, or null. */
   private gangNeverFits(session: Session, members: Request[]): string | null {
     if (members.length > this.config.maxNumSeqs) return `gang of ${members.length} exceeds max_num_seqs ${this.config.maxNumSeqs}`;
@@ -607,6 +784,7 @@ export class Scheduler {
         m.notBeforeStep = until + 1;
       }
       this.stats.numGangRequeues++;
+      this.releases++;
       ctx.decisions.push({ kind: 'gang-requeued', gangId, requestIds: members.map((m) => m.requestId), reason, numWaitedSteps: waited, backoffUntilStep: until });
       return 'skip';
     }
@@ -712,6 +890,7 @@ export class Scheduler {
     }
     victim.state = 'preempted';
     victim.numPreemptions++;
+    this.releases++;
     victim.queueSeq = --this.frontSeq;
     s.waiting.push(victim);
     this.stats.numPreemptions++;
@@ -937,6 +1116,7 @@ export class Scheduler {
 
   private finish(req: Request, reason: FinishReason, detail: string, now: number): void {
     if (req.state === 'finished') return;
+    this.releases++;
     const s = this.sessions.get(req.model)!;
     let i = s.running.indexOf(req);
     if (i >= 0) s.running.splice(i, 1);
@@ -956,7 +1136,7 @@ export class Scheduler {
   private failGang(req: Request, detail: string, now: number): void {
     const id = req.gang!.id;
     let g = this.gangInfo.get(id);
-    if (!g) this.gangInfo.set(id, (g = { size: req.gang!.size, model: req.model, numSubmitted: 0, failed: null }));
+    if (!g) this.gangInfo.set(id, (g = { size: req.gang!.size, model: req.model, numSubmitted: 0, failed: null, arrivalStep: this.stepIndex }));
     if (g.failed) return;
     g.failed = `member ${req.requestId} ended (${detail})`;
     const s = this.sessions.get(req.model);

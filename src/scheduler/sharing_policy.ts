@@ -17,9 +17,18 @@
  *   `borrowLimitPages` beyond it while pages are free. The step goes to the tenant with work and the smallest
  *   weighted dominant share, max(pages used / usable pages, recent step share) / weight, where the step share
  *   is an EMA (factor `fairShareDecay`) of the tenant's fraction of scheduled tokens; only that tenant's
- *   requests run. A granted step that schedules nothing counts as the tenant's, and the tenant is passed over
- *   for the next grant (otherwise a blocked tenant with the lowest share would win every step: a livelock). A tenant at its limit preempts its own requests; a tenant under quota whose allocation
- *   fails reclaims from borrowers (tenants over quota) first, also at admission.
+ *   requests run. A granted step that schedules nothing counts as the tenant's, and the tenant is *stalled*:
+ *   passed over until something is released (`SharingView.numReleases`: a request ends or is preempted, a
+ *   gang is requeued), so the tenants holding what it waits for (max_num_seqs slots, pages) run meanwhile.
+ *   When every tenant with work is stalled, the one stalled longest gets the step. (Passing over for one
+ *   step only is not enough: two blocked tenants with low shares could alternate forever while a third
+ *   holding the slots, with a larger page share, never runs.) A tenant at its limit preempts its own
+ *   requests; a tenant under quota whose allocation fails reclaims from borrowers (tenants over quota)
+ *   first, also at admission.
+ *   Bounded wait: a tenant holding no pages waits at most floor(L) + numTenants steps for a grant, with
+ *   L = ln(max other weight / (decay * its weight)) / -ln(1 - decay) (derivation in the property test); a
+ *   tenant holding pages has no such bound: its page share keeps its dominant share up while it waits, and
+ *   a tenant with a smaller share keeps the steps as long as it has work (DRF by design).
  * - `priority`: steps go to the session holding the most important tenant's work (lowest tenant priority
  *   value; ties round-robin); all tenants of that session run. Victims come from the least important tenant
  *   tier at or below the requester's; a waiting request preempts running requests of strictly less important
@@ -50,6 +59,11 @@ export interface SharingView {
   tenantUsage(tenant: string): number;
   /** True when the session has waiting or running requests (of `tenant`, if given). */
   hasWork(sessionId: string, tenant: string | null): boolean;
+  /**
+   * Counts events that may unblock admission: a request finished, was cancelled or rejected, or was
+   * preempted; a gang was requeued. Only ever grows.
+   */
+  readonly numReleases: number;
 }
 
 export type StepGrant =
@@ -213,8 +227,8 @@ class FairShare implements SharingPolicy {
   readonly name = 'fair-share' as const;
   private readonly stepShare = new Map<string, number>();
   private readonly rr = new Map<string, SessionRoundRobin>();
-  /** Tenants whose last granted step scheduled nothing (blocked work); passed over once. */
-  private stalled = new Set<string>();
+  /** Stalled tenants (their granted step scheduled nothing) -> `numReleases` and the step when they stalled. */
+  private readonly stalled = new Map<string, { releases: number; step: number }>();
   constructor(private readonly decay: number) {}
   regions() {
     return null;
@@ -234,21 +248,42 @@ class FairShare implements SharingPolicy {
     let best: SharingTenant | null = null;
     let bestShare = Infinity;
     const withWork = view.tenants.filter((t) => view.sessionIds.some((s) => view.hasWork(s, t.id)));
-    // A tenant whose last step made no progress (its work is blocked, e.g. by max_num_seqs or a gang's
-    // pages held by others) is passed over once, so the holders can run and free what it waits for.
+    // A tenant whose granted step made no progress (its work is blocked, e.g. by max_num_seqs or a gang's
+    // pages held by others) is passed over until something is released, so the holders can run.
+    for (const [t, m] of this.stalled) if (m.releases !== view.numReleases) this.stalled.delete(t);
     const ready = withWork.filter((t) => !this.stalled.has(t.id));
-    for (const t of ready.length > 0 ? ready : withWork) {
+    for (const t of ready) {
       const d = this.dominantShare(t, view);
       if (d < bestShare) {
         bestShare = d;
         best = t;
       }
     }
+    if (!best && withWork.length > 0) {
+      // Every tenant with work is stalled: the one stalled longest goes (a rotation), so a tenant stalled on
+      // one session gets to its other sessions (its session round-robin moves on) instead of the lowest
+      // share taking every step.
+      let oldest = Infinity;
+      for (const t of withWork) {
+        const at = this.stalled.get(t.id)!.step;
+        if (at < oldest) {
+          oldest = at;
+          best = t;
+        }
+      }
+      const b = best!;
+      const s = this.sessionFor(b, view);
+      return { sessionId: s, tenants: [b.id], reason: `fair share: every tenant with work is stalled; tenant "${b.id}" stalled longest (since step ${oldest})` };
+    }
     if (!best) return IDLE;
-    let rr = this.rr.get(best.id);
-    if (!rr) this.rr.set(best.id, (rr = new SessionRoundRobin()));
-    const s = rr.pick(view, best.id)!;
+    const s = this.sessionFor(best, view);
     return { sessionId: s, tenants: [best.id], reason: `fair share: tenant "${best.id}" has the lowest weighted dominant share (${bestShare.toFixed(3)})` };
+  }
+  /** The tenant's sessions with its work, round-robin. */
+  private sessionFor(t: SharingTenant, view: SharingView): string {
+    let rr = this.rr.get(t.id);
+    if (!rr) this.rr.set(t.id, (rr = new SessionRoundRobin()));
+    return rr.pick(view, t.id)!;
   }
   pageLimit(t: SharingTenant) {
     return t.quotaPages + t.borrowLimitPages;
@@ -273,7 +308,10 @@ class FairShare implements SharingPolicy {
     // A step that scheduled nothing is charged to the tenant it was granted to: otherwise a tenant whose
     // work is blocked would keep the lowest share and be granted every step (a livelock).
     const granted = grant.tenants ?? [];
-    this.stalled = total === 0 ? new Set(granted) : new Set();
+    for (const t of granted) {
+      if (total === 0) this.stalled.set(t, { releases: view.numReleases, step: view.step });
+      else this.stalled.delete(t);
+    }
     for (const t of view.tenants) {
       const frac = total > 0 ? (tokens.get(t.id) ?? 0) / total : granted.includes(t.id) ? 1 / granted.length : 0;
       this.stepShare.set(t.id, (1 - this.decay) * (this.stepShare.get(t.id) ?? 0) + this.decay * frac);

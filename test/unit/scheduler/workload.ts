@@ -9,6 +9,12 @@ export interface Workload {
   /** Requests by arrival step. */
   arrivals: Array<{ step: number; spec: RequestSpec }>;
   aborts: Array<{ step: number; id: string }>;
+  /** Steps before whose schedule the device is lost (`preemptAll`). */
+  deviceLosses: number[];
+  /** A session unloaded (`removeSession`) before that step's schedule. */
+  removal: { step: number; sessionId: string } | null;
+  /** The last step with an arrival, abort, device loss or removal: the run may stop once past it and idle. */
+  lastEventStep: number;
 }
 
 export function makeWorkload(seed: number, sharing: SchedulerConfig['sharingPolicy'], queue: SchedulerConfig['queuePolicy'], victim: SchedulerConfig['victimPolicy']): Workload {
@@ -51,6 +57,8 @@ export function makeWorkload(seed: number, sharing: SchedulerConfig['sharingPoli
     timeSliceMode: rnd() < 0.5 ? 'weighted' : 'round-robin',
     gangTimeoutSteps: int(1, 6),
     gangBackoffSteps: int(0, 4),
+    gangArrivalTimeoutFactor: int(1, 4),
+    batching: rnd() < 0.2 ? 'static' : 'continuous',
   };
   // Prompts share prefixes drawn from a few stems so the prefix cache gets hits.
   const stems = Array.from({ length: 3 }, () => Array.from({ length: maxModelLen }, () => int(1, 50)));
@@ -73,16 +81,21 @@ export function makeWorkload(seed: number, sharing: SchedulerConfig['sharingPoli
       sampling: rnd() < 0.3 ? { stopTokenIds: [int(1, 50)] } : {},
       n: rnd() < 0.15 ? int(2, 3) : 1,
     };
-    const step = int(0, 20);
+    // Arrivals within 10 steps (and aborts within 20): enough overlap for every interaction, few idle steps.
+    const step = int(0, 10);
     arrivals.push({ step, spec });
     if (rnd() < 0.1 && spec.n === 1) {
-      // A gang of 2 with the next request id.
+      // A gang of 2 with the next request id; in one of four the second member never comes (arrival timeout).
       const id = `g${gangNo++}`;
       spec.gang = { id, size: 2 };
-      arrivals.push({ step: step + int(0, 3), spec: { ...spec, requestId: `r${i}b`, promptTokenIds: promptTokenIds.slice(0, Math.max(1, len - 1)), gang: { id, size: 2 } } });
+      const second = { step: step + int(0, 3), spec: { ...spec, requestId: `r${i}b`, promptTokenIds: promptTokenIds.slice(0, Math.max(1, len - 1)), gang: { id, size: 2 } } };
+      if (rnd() < 0.75) arrivals.push(second);
     }
-    if (rnd() < 0.08) aborts.push({ step: int(0, 40), id: spec.requestId });
+    if (rnd() < 0.08) aborts.push({ step: int(0, 20), id: spec.requestId });
   }
-  return { config, numPages, tokensPerPage, arrivals, aborts };
+  const deviceLosses = rnd() < 0.1 ? [int(1, 15)] : [];
+  const removal = numSessions === 2 && rnd() < 0.1 ? { step: int(1, 15), sessionId: 'M1' } : null;
+  const lastEventStep = Math.max(0, ...arrivals.map((a) => a.step), ...aborts.map((a) => a.step), ...deviceLosses, removal?.step ?? 0);
+  return { config, numPages, tokensPerPage, arrivals, aborts, deviceLosses, removal, lastEventStep };
 }
 
