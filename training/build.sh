@@ -27,3 +27,4 @@ cp $DATA/final.json $OUT/training-summary.json
 $PY training/check_tokenizer.py $OUT/tokenizer.json $DATA/corpus.txt $DATA/tok_cases.json
 node training/check_tokenizer.mjs $OUT/tokenizer.json $OUT/tokenizer_config.json $DATA/tok_cases.json
 ls -l $OUT
+npx vitest run --config training/ts-check/vitest.config.ts   # project TS loader + reference == numpy reference

@@ -202,16 +202,20 @@ def main():
         gen, margins = ref.greedy(pids, MAX_NEW)
         text = tok.decode(pids + gen)
         results.append({'prompt': p, 'prompt_token_ids': pids, 'generated_token_ids': gen,
-                        'text': text, 'stopped_at_eos': gen[-1] == EOS, 'min_top2_margin': round(min(margins), 5)})
+                        'text': text, 'stopped_at_eos': gen[-1] == EOS, 'min_top2_margin': round(min(margins), 5),
+                        'top2_margins': [round(x, 4) for x in margins]})
         print(f'--- {p!r} ({len(gen)} tokens, min top-2 logit margin {min(margins):.4f})\n{text}\n', flush=True)
     ref_json = {
         'model': a.name, 'files': ['config.json', 'model.safetensors', 'tokenizer.json'],
         'how': 'numpy float64 forward (training/export.py Reference) on the exported safetensors; prompts encoded with '
                'tokenizer.json (<s> prepended, id 1); greedy argmax; stop after emitting </s> (id 2) or at '
                f'{MAX_NEW} new tokens or max_position_embeddings positions. min_top2_margin = smallest gap between the two '
-               'largest logits along the continuation (how much float error a GPU engine may have before a token flips).',
+               'largest logits along the continuation (how much float error a GPU engine may have before a token flips); '
+               'top2_margins lists it per generated token. primary = index of the result with the largest min margin.',
         'max_new_tokens': MAX_NEW, 'bos_token_id': BOS, 'eos_token_id': EOS,
         'numpy_vs_torch_max_abs_logit_diff': diff,
+        # the continuation least likely to flip under float32 / reordered sums: use it for exact-match tests
+        'primary': max(range(len(results)), key=lambda i: results[i]['min_top2_margin']),
         'results': results,
     }
     with open(os.path.join(a.out, 'reference-greedy.json'), 'w') as fh:
