@@ -113,7 +113,7 @@ async function runInBrowser(opts, runOpts) {
   if (opts.chrome) process.env['CHROME_PATH'] = opts.chrome;
   const executablePath = findChrome({ log: progress });
   const adapter = chooseAdapter(opts.adapter);
-  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1', hmr: false, watch: null } });
   await server.listen();
   const url = `${server.resolvedUrls.local[0]}bench.html`;
   const browser = await chromium.launch({ executablePath, args: chromeArgs(adapter), headless: true });
