@@ -164,6 +164,7 @@ export class Scheduler {
   private readonly runningScratch: (Request | null)[] = [];
   private readonly waitingScratch: (Request | null)[] = [];
   private readonly updateReqs: (Request | null)[] = [];
+  private readonly updateToks: (readonly number[] | null)[] = [];
   /**
    * The request of each row of the last output (`rowReqs[i]` is `lastOutput.scheduled[i]`'s), so `update`
    * of that output finds them without a lookup by id. Built in step with `ctx.rows`, then compacted like it.
@@ -171,7 +172,6 @@ export class Scheduler {
   private readonly rowReqs: (Request | null)[] = [];
   private numRowReqs = 0;
   private lastOutput: SchedulerOutput | null = null;
-  private readonly updateToks: (readonly number[] | null)[] = [];
 
   constructor(pool: PagePool, config: SchedulerConfig) {
     this.pool = pool;
