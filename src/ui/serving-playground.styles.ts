@@ -76,6 +76,12 @@ export const playgroundStyles = css`
     gap: 12px;
     align-items: start;
   }
+  .error.notice {
+    border-color: #9cc7e8;
+    background: #eef6fc;
+    color: #0a4f96;
+    flex-direction: column;
+  }
   .error button {
     margin-left: auto;
     font: inherit;

@@ -183,8 +183,9 @@ export class ServingPlayground extends LitElement {
 
   private onSelect = (e: CustomEvent<{ requestId: string | null }>) => void this.engine.select(e.detail.requestId);
 
-  private onPrompt = async (e: CustomEvent<{ tenant: string; numTokens: number; maxTokens: number }>) => {
-    const id = await this.engine.submitSynthetic(e.detail.tenant, e.detail.numTokens, e.detail.maxTokens);
+  private onPrompt = async (e: CustomEvent<{ tenant: string; numTokens: number; maxTokens: number; prompt: string }>) => {
+    const d = e.detail;
+    const id = d.prompt.trim() ? await this.engine.submitText(d.tenant, d.prompt, d.maxTokens) : await this.engine.submitSynthetic(d.tenant, d.numTokens, d.maxTokens);
     if (id) {
       this.lastSent = id;
       void this.engine.select(id);
@@ -210,6 +211,7 @@ export class ServingPlayground extends LitElement {
         <run-controls .loop=${en.store.loop} ?ready=${en.phase === 'ready'} ?started=${en.workload !== null} .speed=${this.draft.speed} @run-command=${this.onRun}></run-controls>
       </header>
       ${this.renderKeys()}
+      ${en.notices.length ? html`<div class="error notice" role="status">${en.notices.map((n) => html`<span>${n}</span>`)}<button @click=${() => ((en.notices = []), this.requestUpdate())}>Dismiss</button></div>` : nothing}
       ${en.error
         ? html`<div class="error" role="alert" data-testid="engine-error"><span>${en.error}</span><button @click=${() => en.clearError()}>Dismiss</button></div>`
         : nothing}
@@ -228,7 +230,7 @@ export class ServingPlayground extends LitElement {
     const kv = last ? (100 * last.pool.numUsedPages) / Math.max(1, last.pool.numUsablePages) : 0;
     return html`<div class="keys" data-testid="key-numbers" aria-live="off">
       <span>step<b data-testid="key-step">${fmtInt(s.totals.steps)}</b></span>
-      <span>engine time<b>${fmtMs(s.nowMs)}</b></span>
+      <span>${this.engine.applied?.backend === 'gpu' ? 'run time' : 'simulated time'}<b>${fmtMs(s.runMs)}</b></span>
       <span>output<b>${fmtInt(tokS)}</b> tok/s</span>
       <span>KV in use<b data-testid="key-kv">${fmtPct(kv)}</b></span>
       <span>running<b>${fmtInt(last?.numRunning ?? 0)}</b></span>
@@ -248,7 +250,17 @@ export class ServingPlayground extends LitElement {
         <gpu-panel @gpu-status=${(e: CustomEvent<{ line: string }>) => (this.gpuLine = `This GPU: ${e.detail.line}.`)}></gpu-panel>
       </section>
       <section class="card" part="card" data-testid="controls">
-        <model-picker .config=${this.draft} .errors=${this.errors} .catalog=${en.catalog} .gpuLine=${this.gpuLine}></model-picker>
+        <model-picker
+          .config=${this.draft}
+          .errors=${this.errors}
+          .catalog=${en.catalog}
+          .gpuLine=${this.gpuLine}
+          .progress=${en.progress}
+          .cached=${en.cached}
+          .pickedNames=${en.pickedFiles.map((f) => f.name)}
+          @files-picked=${(e: CustomEvent<{ files: File[] }>) => ((en.pickedFiles = e.detail.files), this.requestUpdate())}
+          @cache-evict=${(e: CustomEvent<{ source: string }>) => void en.evict(e.detail.source)}
+        ></model-picker>
         <hr class="sep" />
         <engine-settings .config=${this.draft} .errors=${this.errors}></engine-settings>
         <hr class="sep" />
@@ -303,7 +315,7 @@ export class ServingPlayground extends LitElement {
       ${this.shows('blocks')
         ? html`<section class="card ${this.shows('pool') ? '' : 'full'}" part="card" data-testid="blocks-card">
             <h2>Block table</h2>
-            <block-table-view .requestId=${sel} .table=${en.blockTable} .row=${sel ? (s.requests.get(sel) ?? null) : null} .mirror=${en.mirror} .version=${v}></block-table-view>
+            <block-table-view .requestId=${sel} .table=${en.blockTable} .row=${sel ? (s.requests.get(sel) ?? null) : null} .mirror=${en.mirror} .version=${v} ?simulated=${simulated}></block-table-view>
           </section>`
         : nothing}
       ${this.shows('timelines')
@@ -327,9 +339,9 @@ export class ServingPlayground extends LitElement {
       ${this.shows('requests')
         ? html`<section class="card ${this.shows('kernels') ? '' : 'full'}" part="card" data-testid="requests-card">
             <h2>Requests</h2>
-            <requests-view .requests=${s.requests} .tenants=${tenants} .version=${v} .selectedId=${sel}></requests-view>
+            <requests-view .requests=${s.requests} .texts=${en.texts} .tenants=${tenants} .version=${v} .selectedId=${sel}></requests-view>
             <hr class="sep" />
-            <prompt-box .tenants=${tenants} ?disabled=${en.phase !== 'ready'} .lastSent=${this.lastSent} @prompt-submit=${this.onPrompt}></prompt-box>
+            <prompt-box .tenants=${tenants} ?text-mode=${en.session?.kind === 'gpu'} ?disabled=${en.phase !== 'ready'} .lastSent=${this.lastSent} @prompt-submit=${this.onPrompt}></prompt-box>
           </section>`
         : nothing}
       ${this.shows('kernels')

@@ -1,6 +1,6 @@
 import { test, expect, type ConsoleMessage } from '@playwright/test';
 
-test('the first page describes the adapter, runs a kernel and has no console errors', async ({ page }, info) => {
+test('the Your GPU panel describes the adapter, runs a kernel and has no console errors', async ({ page }, info) => {
   const problems: string[] = [];
   page.on('console', (m: ConsoleMessage) => {
     if (m.type() === 'error') problems.push(m.text());
@@ -33,4 +33,8 @@ test('without WebGPU the page explains why and how to enable it', async ({ page 
   await expect(card).toBeVisible();
   await expect(card).toContainText('does not expose WebGPU');
   await expect(card).toContainText('enable-unsafe-webgpu');
+  // The simulated backend needs no WebGPU: the playground runs anyway, labelled simulated.
+  await expect(card).toContainText('simulated backend');
+  await expect(page.getByTestId('model-line')).toContainText('simulated');
+  await expect.poll(async () => Number((await page.getByTestId('key-step').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(10);
 });

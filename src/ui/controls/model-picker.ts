@@ -1,14 +1,20 @@
 /**
  * Backend and model: "this GPU (WebGPU)" runs a real model in the engine worker; "simulated GPU" runs
  * the same scheduler with step times from a roofline cost model of a GPU spec and a model shape.
- * Real models are listed but not selectable until the engine API offers `loadModel` for them.
+ * Real models: the built-in one (downloaded once into the IndexedDB cache), random tiny weights, or
+ * files the visitor picks; loading shows download and upload progress; cached downloads are listed
+ * with their sizes and can be evicted.
  *
  * @fires config-edit - {path, value}
+ * @fires files-picked - {files: File[]}
+ * @fires cache-evict - {source: string}
  */
 import { LitElement, html, nothing } from 'lit';
 import { controlStyles } from './controls.styles';
 import { emitEdit, numberField, selectField } from './fields';
-import type { PlaygroundConfig } from '../state/config';
+import { BUILTIN_MODEL, type PlaygroundConfig } from '../state/config';
+import type { LoadProgressEvent } from '../../engine/model-sources';
+import { fmtBytes } from '../format';
 import type { FieldErrors } from '../state/validate';
 
 export interface Catalog {
@@ -16,11 +22,16 @@ export interface Catalog {
   models: Array<{ id: string; name: string }>;
 }
 
-/** Models for this GPU, shown so the picker's shape is right; wired when the engine can load them. */
-const WEBGPU_MODELS = [
-  { id: 'stories260k', name: 'stories260K (llama2.c, 1 MB)' },
-  { id: 'stories15m', name: 'stories15M (llama2.c, 60 MB)' },
-];
+const GPU_MODELS = [
+  ['builtin', BUILTIN_MODEL.name],
+  ['synthetic-tiny', 'random tiny Llama (synthetic weights)'],
+  ['files', 'load from files…'],
+] as const;
+
+export interface CachedModel {
+  source: string;
+  size: number;
+}
 
 export class ModelPicker extends LitElement {
   static override styles = controlStyles;
@@ -29,6 +40,9 @@ export class ModelPicker extends LitElement {
     errors: { attribute: false },
     catalog: { attribute: false },
     gpuLine: { attribute: false },
+    progress: { attribute: false },
+    cached: { attribute: false },
+    pickedNames: { attribute: false },
   };
 
   declare config: PlaygroundConfig;
@@ -36,12 +50,54 @@ export class ModelPicker extends LitElement {
   declare catalog: Catalog | null;
   /** One line about the local adapter, or why there is none. */
   declare gpuLine: string;
+  declare progress: LoadProgressEvent | null;
+  declare cached: CachedModel[];
+  declare pickedNames: string[];
 
   constructor() {
     super();
     this.errors = {};
     this.catalog = null;
     this.gpuLine = '';
+    this.progress = null;
+    this.cached = [];
+    this.pickedNames = [];
+  }
+
+  private fire(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  private renderGpuModels() {
+    const c = this.config;
+    const p = this.progress;
+    return html`${selectField(this, 'Model', 'gpuModel', c.gpuModel, GPU_MODELS, this.errors, '', true)}
+      ${c.gpuModel === 'files'
+        ? html`<label class="field wide"
+            ><span class="lbl">Model files <small>(.gguf, llama2.c .bin + tokenizer, or config.json + model.safetensors + tokenizer.json)</small></span>
+            <input type="file" multiple @change=${(e: Event) => this.fire('files-picked', { files: [...((e.target as HTMLInputElement).files ?? [])] })} />
+            ${this.pickedNames.length ? html`<small>${this.pickedNames.join(', ')}</small>` : nothing}</label
+          >`
+        : nothing}
+      ${numberField(this, 'Max model length', 'maxModelLen', c.maxModelLen, this.errors, { min: 16, unit: 'tokens, capped by the model' })}
+      ${p
+        ? html`<label class="field wide" data-testid="load-progress"
+            ><span class="lbl">${p.phase === 'download' ? 'Downloading' : 'Uploading to the GPU'} ${p.detail}: ${fmtBytes(p.done)}${p.total ? ` of ${fmtBytes(p.total)}` : ''}</span>
+            <progress max=${p.total ?? 1} .value=${p.total ? p.done : 0}></progress></label
+          >`
+        : nothing}
+      ${this.cached.length
+        ? html`<div class="field wide">
+            <span class="lbl">Cached downloads</span>
+            ${this.cached.map(
+              (m) => html`<span class="check" style="justify-content:space-between"
+                ><small style="overflow-wrap:anywhere">${m.source.split('/').slice(-2).join('/')} · ${fmtBytes(m.size)}</small>
+                <button @click=${() => this.fire('cache-evict', { source: m.source })}>Evict</button></span
+              >`,
+            )}
+          </div>`
+        : nothing}
+      <p class="note" style="grid-column:1/-1">${this.gpuLine} Real model, real kernels, wall-clock latencies.</p>`;
   }
 
   override render() {
@@ -54,13 +110,7 @@ export class ModelPicker extends LitElement {
         <label class="check"><input type="radio" name="backend" .checked=${c.backend === 'gpu'} @change=${() => emitEdit(this, 'backend', 'gpu')} /><span>This GPU (WebGPU)</span></label>
         <label class="check"><input type="radio" name="backend" .checked=${c.backend === 'simulated'} @change=${() => emitEdit(this, 'backend', 'simulated')} /><span>Simulated GPU <span class="sim">simulated</span></span></label>
         ${c.backend === 'gpu'
-          ? html`<label class="field wide"
-                ><span class="lbl">Model</span>
-                <select disabled>
-                  ${WEBGPU_MODELS.map((m) => html`<option>${m.name}</option>`)}
-                </select></label
-              >
-              <p class="note" style="grid-column:1/-1">${this.gpuLine} Real models on this GPU arrive with the WebGPU model runner; until then use a simulated GPU.</p>`
+          ? this.renderGpuModels()
           : html`${selectField(this, 'GPU spec', 'simGpu', c.simGpu, (cat?.gpus ?? [{ id: c.simGpu, name: c.simGpu }]).map((g) => [g.id, g.name] as const), this.errors, '', true)}
             ${selectField(this, 'Model shape', 'model', c.model, (cat?.models ?? [{ id: c.model, name: c.model }]).map((m) => [m.id, m.name] as const), this.errors)}
             ${numberField(this, 'Max model length', 'maxModelLen', c.maxModelLen, this.errors, { min: 16, unit: 'tokens' })}

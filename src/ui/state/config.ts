@@ -11,6 +11,10 @@ export type SharingPolicy = 'time-slice' | 'partition' | 'fair-share' | 'priorit
 export type PreemptionMode = 'recompute' | 'swap';
 export type ArrivalKind = 'poisson' | 'gamma' | 'fixed' | 'infinite';
 export type LengthKind = 'fixed' | 'uniform' | 'sharegpt';
+export type GpuModelChoice = 'builtin' | 'synthetic-tiny' | 'files';
+
+/** The built-in model, served from public/models/ beside the app. */
+export const BUILTIN_MODEL = { name: 'playstories 0.9M (built-in)', dir: 'models/playstories-0.9m/', files: ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] };
 
 export interface TenantSetting {
   id: string;
@@ -54,8 +58,10 @@ export interface PlaygroundConfig {
   /** 'simulated' runs the cost model on a GPU spec; 'gpu' runs a real model on this GPU (WebGPU). */
   backend: 'simulated' | 'gpu';
   simGpu: string;
-  /** Simulated model shape id, or the WebGPU model id. */
+  /** Simulated model shape id. */
   model: string;
+  /** The real model on this GPU: the built-in one, random tiny weights, or files the visitor picks. */
+  gpuModel: GpuModelChoice;
   numPages: number;
   tokensPerPage: number;
   maxNumBatchedTokens: number;
@@ -79,6 +85,7 @@ export const DEFAULT_CONFIG: PlaygroundConfig = {
   backend: 'simulated',
   simGpu: 'h100',
   model: 'llama-3-8b',
+  gpuModel: 'builtin',
   numPages: 1024,
   tokensPerPage: 16,
   maxNumBatchedTokens: 2048,

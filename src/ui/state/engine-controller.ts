@@ -8,9 +8,11 @@ import * as Comlink from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { TelemetryBatch, SessionInfo, PoolRegionInfo, WorkloadStarted } from '../../engine/service';
 import type { RunReport } from '../../metrics';
+import type { RequestEvent } from '../../engine/telemetry';
 import { engineClient } from '../engine-client';
-import { toEngineSetup, toWorkload, type PlaygroundConfig } from './config';
-import { TelemetryStore } from './telemetry-store';
+import { BUILTIN_MODEL, toEngineSetup, toWorkload, type PlaygroundConfig } from './config';
+import type { LoadProgressEvent, ModelSource } from '../../engine/model-sources';
+import { BIN_MS, TelemetryStore } from './telemetry-store';
 
 export type BlockTable = { pages: number[]; tokenIds: number[]; tokensPerPage: number; numComputedTokens: number; sessionId: string };
 
@@ -51,6 +53,16 @@ export class EngineController implements ReactiveController {
   report: RunReport | null = null;
   private metricsAt = 0;
   private fetchingMetrics = false;
+  /** Loading a real model: download, then upload to the GPU. */
+  progress: LoadProgressEvent | null = null;
+  /** Downloads in the model cache (IndexedDB), with sizes. */
+  cached: Array<{ source: string; size: number }> = [];
+  /** Device loss and recovery notices from the engine (not errors). */
+  notices: string[] = [];
+  /** Files the visitor picked for the 'files' model choice (not part of the URL state). */
+  pickedFiles: File[] = [];
+  /** Decoded text of requests sent from the prompt box to a real model, by request (and sample) id. */
+  readonly texts = new Map<string, string>();
   /** True while the selection is the controller's own pick (a running request, replaced when it ends). */
   private autoSelect = true;
   private subscribed = false;
@@ -81,6 +93,7 @@ export class EngineController implements ReactiveController {
     if (!this.store.ingest(batch)) return;
     if (batch.poolCopy) this.mirror = batch.poolCopy;
     if (batch.error) this.error = `The engine stopped: ${batch.error}`;
+    if (batch.notices?.length) this.notices = [...this.notices, ...batch.notices].slice(-3);
     this.followRunning();
     if (this.selectedId) void this.refreshBlockTable();
     if (batch.events.some((e) => e.kind === 'finished') || batch.loop === 'paused') void this.refreshMetrics();
@@ -146,15 +159,28 @@ export class EngineController implements ReactiveController {
         this.subscribed = true;
       }
       this.catalog ??= await api.simulatedCatalog();
-      if (config.backend !== 'simulated') throw new Error('Real models on this GPU are not wired to the engine yet (the WebGPU model runner is being built); pick a simulated GPU.');
       const epoch = await api.configure(toEngineSetup(config));
-      this.store.reset(epoch, config.tenants.map((t) => t.id));
+      this.store.reset(epoch, config.tenants.map((t) => t.id), config.backend === 'gpu' ? 1000 : BIN_MS);
       this.report = null;
       this.selectedId = null;
       this.blockTable = null;
       this.autoSelect = true;
       this.workload = null;
-      this.session = await api.loadSimulatedModel(SESSION_ID, config.model, config.simGpu, config.maxModelLen);
+      this.texts.clear();
+      this.session =
+        config.backend === 'simulated'
+          ? await api.loadSimulatedModel(SESSION_ID, config.model, config.simGpu, config.maxModelLen)
+          : await api.loadModel(
+              SESSION_ID,
+              this.gpuSource(config),
+              Comlink.proxy((p: LoadProgressEvent) => {
+                this.progress = p;
+                this.host.requestUpdate();
+              }),
+              config.maxModelLen,
+            );
+      this.progress = null;
+      if (config.backend === 'gpu') void this.refreshCached();
       const shared = await api.sharedPoolMirror();
       this.mirror = shared;
       this.mirrorShared = shared !== null;
@@ -166,8 +192,55 @@ export class EngineController implements ReactiveController {
       return true;
     } catch (e) {
       this.phase = 'failed';
+      this.progress = null;
       this.fail(e);
       return false;
+    }
+  }
+
+  async refreshCached(): Promise<void> {
+    try {
+      this.cached = (await this.api.cachedModels()).map((e) => ({ source: e.source, size: e.size }));
+    } catch (e) {
+      this.fail(e);
+    }
+    this.host.requestUpdate();
+  }
+
+  async evict(source: string): Promise<void> {
+    await this.api.evictCachedModel(source).catch((e) => this.fail(e));
+    await this.refreshCached();
+  }
+
+  private gpuSource(c: PlaygroundConfig): ModelSource {
+    if (c.gpuModel === 'synthetic-tiny') return { kind: 'synthetic', preset: 'tiny', seed: c.workload.seed };
+    if (c.gpuModel === 'files') {
+      if (this.pickedFiles.length === 0) throw new Error('Pick the model files first (a .gguf, a llama2.c .bin, or a folder with config.json + model.safetensors + tokenizer.json).');
+      return { kind: 'files', files: this.pickedFiles };
+    }
+    return { kind: 'url', baseUrl: new URL(BUILTIN_MODEL.dir, location.href).href, files: BUILTIN_MODEL.files };
+  }
+
+  /** Sends a text prompt to a real model; its decoded text streams into `texts`. */
+  async submitText(tenant: string, prompt: string, maxTokens: number): Promise<string | null> {
+    if (!this.session) return null;
+    const id = `you-${++this.promptCount}`;
+    this.texts.set(id, '');
+    try {
+      await this.api.submitText(
+        { requestId: id, tenant, model: this.session.id, prompt, maxTokens, sampling: { temperature: 0.8, topP: 0.95, seed: this.promptCount } },
+        Comlink.proxy((e: RequestEvent) => {
+          if (e.kind === 'token' && e.text !== undefined) {
+            this.texts.set(e.requestId, (this.texts.get(e.requestId) ?? '') + e.text);
+            this.host.requestUpdate();
+          }
+        }),
+      );
+      await this.api.run();
+      return id;
+    } catch (e) {
+      this.fail(e);
+      return null;
     }
   }
 

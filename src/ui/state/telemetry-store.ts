@@ -45,6 +45,7 @@ export interface KernelTotal {
   ms: number;
 }
 
+/** Default bin width (engine ms); runs on a real GPU use wider bins (steps there can take longer than a bin). */
 export const BIN_MS = 100;
 export const MAX_POINTS = 1500;
 const KEEP_TOKENS = 24;
@@ -78,13 +79,19 @@ export class TelemetryStore {
   loop: TelemetryBatch['loop'] = 'paused';
   error: string | null = null;
   private bin: Bin = emptyBin(0);
+  /** Bin width of this run, ms. */
+  binMs = BIN_MS;
+  /** Engine clock at the run's first step (bin-aligned): charts and "engine time" count from it. */
+  originMs: number | null = null;
 
   private static emptySeries(numTenants: number): Series {
     return { t: [], outputTokensPerS: [], gpuBusyPct: [], kvPct: Array.from({ length: numTenants }, () => []), running: [], waiting: [], preempted: [], prefillPerStep: [], decodePerStep: [] };
   }
 
   /** Forgets everything; batches of other epochs are ignored from now on. */
-  reset(epoch: number, tenants: string[]): void {
+  reset(epoch: number, tenants: string[], binMs = BIN_MS): void {
+    this.binMs = binMs;
+    this.originMs = null;
     this.epoch = epoch;
     this.tenants = tenants.slice();
     this.requests.clear();
@@ -186,12 +193,16 @@ export class TelemetryStore {
     this.last = rec;
     this.nowMs = rec.endMs;
     // Bins of engine time: close every bin this step's end has passed (empty ones too, so idle shows as 0).
-    if (this.series.t.length === 0 && this.bin.numSteps === 0) this.bin.startMs = Math.floor(rec.startMs / BIN_MS) * BIN_MS;
-    while (rec.endMs > this.bin.startMs + BIN_MS) {
+    const W = this.binMs;
+    if (this.originMs === null) {
+      this.originMs = Math.floor(rec.startMs / W) * W;
+      this.bin.startMs = this.originMs;
+    }
+    while (rec.endMs > this.bin.startMs + W) {
       this.closeBin();
       // Long idle gaps (a virtual clock jumping to the next arrival) get one empty point, not thousands.
-      const next = this.bin.startMs + BIN_MS;
-      this.bin = emptyBin(rec.endMs - next > 10 * BIN_MS ? Math.floor(rec.endMs / BIN_MS) * BIN_MS : next);
+      const next = this.bin.startMs + W;
+      this.bin = emptyBin(rec.endMs - next > 10 * W ? Math.floor(rec.endMs / W) * W : next);
     }
     const b = this.bin;
     b.numSteps++;
@@ -207,9 +218,10 @@ export class TelemetryStore {
     const b = this.bin;
     const s = this.series;
     const last = b.last ?? this.last;
-    s.t.push((b.startMs + BIN_MS) / 1000);
-    s.outputTokensPerS.push((b.outputTokens / BIN_MS) * 1000);
-    s.gpuBusyPct.push(Math.min(100, (b.gpuMs / BIN_MS) * 100));
+    const W = this.binMs;
+    s.t.push((b.startMs + W - (this.originMs ?? 0)) / 1000);
+    s.outputTokensPerS.push((b.outputTokens / W) * 1000);
+    s.gpuBusyPct.push(Math.min(100, (b.gpuMs / W) * 100));
     const usable = last?.pool.numUsablePages ?? 1;
     this.tenants.forEach((tn, i) => s.kvPct[i]!.push(b.numSteps ? ((last?.tenantPages[tn] ?? 0) / usable) * 100 : (s.kvPct[i]!.at(-1) ?? 0)));
     s.running.push(b.numSteps ? (last?.numRunning ?? 0) : 0);
@@ -221,6 +233,11 @@ export class TelemetryStore {
       const drop = s.t.length - MAX_POINTS;
       for (const col of [s.t, s.outputTokensPerS, s.gpuBusyPct, s.running, s.waiting, s.preempted, s.prefillPerStep, s.decodePerStep, ...s.kvPct]) col.splice(0, drop);
     }
+  }
+
+  /** Engine time since the run's first step, ms. */
+  get runMs(): number {
+    return this.originMs === null ? 0 : this.nowMs - this.originMs;
   }
 
   /** Requests by state, for the key numbers. */

@@ -13,6 +13,7 @@ const KEYS: Record<string, [string, Kind]> = {
   backend: ['backend', 'str'],
   gpu: ['simGpu', 'str'],
   model: ['model', 'str'],
+  gpumodel: ['gpuModel', 'str'],
   pages: ['numPages', 'int'],
   tpp: ['tokensPerPage', 'int'],
   budget: ['maxNumBatchedTokens', 'int'],
@@ -45,6 +46,7 @@ const KEYS: Record<string, [string, Kind]> = {
 
 const ENUMS: Record<string, readonly string[]> = {
   backend: ['simulated', 'gpu'],
+  gpuModel: ['builtin', 'synthetic-tiny'],
   preemptionMode: ['recompute', 'swap'],
   allocator: ['paged', 'contiguous'],
   queuePolicy: ['fcfs', 'priority', 'longest-prefix'],

@@ -24,6 +24,7 @@ export class BlockTableView extends LitElement {
     row: { attribute: false },
     mirror: { attribute: false },
     version: { type: Number },
+    simulated: { type: Boolean },
   };
 
   declare requestId: string | null;
@@ -32,6 +33,7 @@ export class BlockTableView extends LitElement {
   declare mirror: Int32Array | null;
   /** Bumped by the host when the mirror may have changed (ref counts move). */
   declare version: number;
+  declare simulated: boolean;
 
   constructor() {
     super();
@@ -40,6 +42,7 @@ export class BlockTableView extends LitElement {
     this.row = null;
     this.mirror = null;
     this.version = 0;
+    this.simulated = true;
   }
 
   override render() {
@@ -101,7 +104,7 @@ export class BlockTableView extends LitElement {
         <span><span class="sw" style="background:#fff4e0"></span>shared page (ref count &gt; 1)</span>
         <span>◆ prefix-cached page</span>
       </p>
-      <p class="note">Simulated model: token ids are placeholders, not text.</p>
+      ${this.simulated ? html`<p class="note">Simulated model: token ids are placeholders, not text.</p>` : nothing}
     `;
   }
 }

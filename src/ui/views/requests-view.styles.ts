@@ -97,6 +97,13 @@ export const requestsStyles = [
       text-overflow: ellipsis;
       width: 100%;
     }
+    td.stream.text {
+      font-family: inherit;
+      font-size: 12px;
+      white-space: normal;
+      max-width: 260px;
+      color: #1d2330;
+    }
     td.id {
       font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
       font-size: 12px;

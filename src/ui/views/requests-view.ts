@@ -20,6 +20,7 @@ export class RequestsView extends LitElement {
   static override styles = requestsStyles;
   static override properties = {
     requests: { attribute: false },
+    texts: { attribute: false },
     tenants: { attribute: false },
     version: { type: Number },
     selectedId: { attribute: false },
@@ -27,6 +28,8 @@ export class RequestsView extends LitElement {
   };
 
   declare requests: Map<string, RequestRow> | null;
+  /** Decoded text of requests sent as text to a real model. */
+  declare texts: Map<string, string>;
   declare tenants: string[];
   declare version: number;
   declare selectedId: string | null;
@@ -35,6 +38,7 @@ export class RequestsView extends LitElement {
   constructor() {
     super();
     this.requests = null;
+    this.texts = new Map();
     this.tenants = [];
     this.version = 0;
     this.selectedId = null;
@@ -62,7 +66,7 @@ export class RequestsView extends LitElement {
       <div class="scroll">
         <table data-testid="requests-table">
           <thead>
-            <tr><th>request</th><th>tenant</th><th>state</th><th>out</th><th>TTFT</th><th style="text-align:left">latest tokens (ids)</th></tr>
+            <tr><th>request</th><th>tenant</th><th>state</th><th>out</th><th>TTFT</th><th style="text-align:left">latest tokens (ids) or text</th></tr>
           </thead>
           <tbody>
             ${repeat(
@@ -85,7 +89,7 @@ export class RequestsView extends LitElement {
                   <td><span class="badge ${badge}">${label}${r.numPreemptions ? ` ×${r.numPreemptions}` : ''}</span></td>
                   <td>${fmtInt(r.numOutputTokens)}</td>
                   <td>${r.firstTokenMs !== null ? fmtMs(r.firstTokenMs - r.arrivalMs) : '—'}</td>
-                  <td class="stream">${r.recentTokens.slice(-8).join(' ')}</td>
+                  <td class="stream ${this.texts.has(r.id) ? 'text' : ''}">${this.texts.get(r.id) ?? r.recentTokens.slice(-8).join(' ')}</td>
                 </tr>`;
               },
             )}
