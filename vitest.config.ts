@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { wgslPlugin } from './vite.config.ts';
 import { chromeLaunch } from './src/bench/chrome.mjs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /**
  * Two projects: `unit` runs plain TypeScript in Node; `gpu` runs in headless Chromium with real WebGPU
@@ -9,6 +11,10 @@ import { chromeLaunch } from './src/bench/chrome.mjs';
  */
 const wantsGpu = !process.argv.includes('unit');
 const chrome = wantsGpu ? chromeLaunch() : undefined;
+
+/** Real model files beside the project (../shared/models); tests that need them skip, saying so, where absent. */
+const sharedModels = resolve(import.meta.dirname, '../shared/models');
+const haveShared = existsSync(sharedModels);
 
 export default defineConfig({
   plugins: [wgslPlugin()],
@@ -24,6 +30,8 @@ export default defineConfig({
       },
       {
         plugins: [wgslPlugin()],
+        // The browser reads ../shared/models through Vite's /@fs/ route.
+        server: { fs: { allow: [import.meta.dirname, ...(haveShared ? [sharedModels] : [])] } },
         test: {
           name: 'gpu',
           include: ['test/gpu/**/*.test.ts'],
@@ -31,7 +39,10 @@ export default defineConfig({
           hookTimeout: 120_000,
           // The adapter is software on CI machines; one file at a time keeps its timings and memory sane.
           fileParallelism: false,
-          provide: { chrome: chrome ? { adapter: chrome.adapter, version: chrome.version } : null },
+          provide: {
+            chrome: chrome ? { adapter: chrome.adapter, version: chrome.version } : null,
+            sharedModelsUrl: haveShared ? `/@fs${sharedModels}` : null,
+          },
           browser: {
             enabled: true,
             headless: true,

@@ -40,12 +40,16 @@ export interface GpuWeights {
 }
 
 /**
- * f16 weights halve the bytes every decode step reads; their packed rows need K % 8 == 0 to need no
- * padding of the activations, which holds for every real model. Otherwise (tiny test models) f32.
+ * Keep the checkpoint's precision: f32 checkpoints stay f32 on the GPU (exactly the trained model),
+ * f16 / bf16 / quantized ones become f16 packed two per u32, which halves the bytes every decode
+ * step reads. Packed rows need K % 8 == 0 so the activations need no padding (true for every real
+ * model); otherwise f32.
  */
-export function chooseWeightType(c: ModelConfig): MatmulWeightType {
+export function chooseWeightType(src: Pick<WeightSource, 'config' | 'tensors'>): MatmulWeightType {
+  const c = src.config;
   const ks = [c.dim, c.numHeads * c.headDim, c.hiddenDim];
-  return ks.every((k) => k % 8 === 0) ? 'f16' : 'f32';
+  const allF32 = src.tensors.every((t) => t.shape.length < 2 || t.storedDtype === 'f32');
+  return !allF32 && ks.every((k) => k % 8 === 0) ? 'f16' : 'f32';
 }
 
 /** Where a canonical tensor goes: buffer and first row. */
@@ -61,7 +65,7 @@ export async function uploadWeights(
   gpu: GpuContext,
   src: WeightSource,
   onProgress?: (p: LoadProgress) => void,
-  weightType: MatmulWeightType = chooseWeightType(src.config),
+  weightType: MatmulWeightType = chooseWeightType(src),
 ): Promise<GpuWeights> {
   const c = src.config;
   const { device } = gpu;
