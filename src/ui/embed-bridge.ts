@@ -4,7 +4,7 @@
  * Messages in (from the parent window only, and only from an allowed origin; anything else is ignored):
  *   { type: 'sp:start' }                    start the configured workload
  *   { type: 'sp:run' } | { type: 'sp:pause' } | { type: 'sp:step' } | { type: 'sp:reset' }
- *   { type: 'sp:load-lesson', lesson: string }   (lessons are not built yet: answered with an error)
+ *   { type: 'sp:load-lesson', lesson: string, variant?: number }   opens and runs a lesson
  *   { type: 'sp:metrics' }                  answered with { type: 'sp:metrics-report', metrics }
  * Every accepted message is answered with { type: 'sp:ack', for: type } (or 'sp:error' with a reason).
  * Allowed origins: the embed's own, plus those listed in the `origins` query parameter (comma-separated,
@@ -70,8 +70,12 @@ export function installEmbedBridge(el: ServingPlayground, win: Window = window):
       case 'sp:reset':
         if (en.applied) await en.apply(en.applied);
         break;
-      case 'sp:load-lesson':
-        return reply({ type: 'sp:error', for: type, reason: 'Lessons are not available yet.' });
+      case 'sp:load-lesson': {
+        const lesson = (ev.data as { lesson?: unknown }).lesson;
+        const variant = Number((ev.data as { variant?: unknown }).variant ?? 0) || 0;
+        if (typeof lesson !== 'string' || !(await el.loadLesson(lesson, variant))) return reply({ type: 'sp:error', for: type, reason: `No lesson "${String(lesson)}".` });
+        break;
+      }
       case 'sp:metrics':
         await en.refreshMetrics(true);
         return reply({ type: 'sp:metrics-report', metrics: metricsOf(el) });

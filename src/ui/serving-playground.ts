@@ -119,13 +119,18 @@ export class ServingPlayground extends LitElement {
     return l ? lessonConfig(DEFAULT_CONFIG, l, this.variant) : cloneConfig(DEFAULT_CONFIG);
   }
 
-  private onLessonSelect = (e: CustomEvent<{ id: string | null }>) => {
-    this.lesson = e.detail.id ?? '';
-    this.variant = 0;
+  /** Opens a lesson (null leaves it) at one of its variants, and runs it. False for an unknown id. */
+  async loadLesson(id: string | null, variant = 0): Promise<boolean> {
+    if (id && !lessonById(id)) return false;
+    this.lesson = id ?? '';
+    this.variant = variant;
     this.draft = this.baseConfig();
     this.errors = validateConfig(this.draft);
-    void this.applyDraft();
-  };
+    await this.applyDraft();
+    return true;
+  }
+
+  private onLessonSelect = (e: CustomEvent<{ id: string | null }>) => void this.loadLesson(e.detail.id);
 
   private onLessonVariant = (e: CustomEvent<{ index: number }>) => {
     this.variant = e.detail.index;

@@ -174,7 +174,6 @@ export class PagePoolView extends LitElement {
     const gap = cellPx >= 5 ? dpr : 0;
     const inner = cellPx - gap;
     const tpp = Math.max(1, this.tokensPerPage);
-    const border = Math.max(1, Math.floor(inner / 6));
     for (let p = 0; p < n; p++) {
       const o = MIRROR_HEADER + p * PAGE_FIELDS;
       const flags = d[o + 5]!;
@@ -203,13 +202,15 @@ export class PagePoolView extends LitElement {
     }
     const hi = this.highlightPages;
     // The selected request: a black ring with a white ring inside, readable on every tenant colour.
-    const ring = Math.max(dpr, border);
+    const ring = Math.max(dpr, Math.floor(inner / 8));
     for (const p of hi) {
       if (p <= 0 || p >= n) continue;
       const x = (p % geo.cols) * cellPx;
       const y = Math.floor(p / geo.cols) * cellPx;
       this.outline(px, W, x, y, inner, ring, SELECT);
-      if (inner > 4 * ring) this.outline(px, W, x + ring, y + ring, inner - 2 * ring, ring, GAP);
+      if (inner > 4 * ring) this.outline(px, W, x + ring, y + ring, inner - 2 * ring, Math.max(1, ring >> 1), GAP);
+      // Keep the shared mark visible on top of the ring.
+      if (d[MIRROR_HEADER + p * PAGE_FIELDS + 5]! & PAGE_FLAG.shared) this.corner(px, W, x, y, Math.max(2, Math.ceil(inner / 2)), OUTLINE);
     }
     const ctx = this.ctx!;
     ctx.putImageData(this.image, 0, 0);
