@@ -6,7 +6,7 @@
  */
 import { bytesPerToken, type KVLayout } from '../kv';
 import type { RequestSpec, SchedulerConfig } from '../scheduler';
-import { generateWorkload, type GeneratedRequest, type WorkloadConfig } from '../workload';
+import { generateWorkload, parseTrace, traceToRequests, type GeneratedRequest, type TraceFormat, type WorkloadConfig } from '../workload';
 import { RealClock, VirtualClock, type EngineClock } from './clock';
 import { Engine, type RequestListener } from './engine';
 import { EngineLoop, type LoopState } from './loop';
@@ -67,6 +67,24 @@ export interface WorkloadStarted {
   numSamples: number;
   firstArrivalMs: number;
   lastArrivalMs: number;
+}
+
+/** How to replay a trace: its format (detected from the header by default), time scaling and who sends it. */
+export interface TraceReplay {
+  format?: TraceFormat | 'auto';
+  /** Replay speed: arrival times are divided by it. Default 1. */
+  speed?: number;
+  maxRequests?: number;
+  tenant: string;
+  model: string;
+  seed: number;
+  vocabSize: number;
+}
+
+/** What startTrace() submitted, and the rows it skipped (zero output tokens) with their line numbers. */
+export interface TraceStarted extends WorkloadStarted {
+  format: TraceFormat;
+  skipped: Array<{ line: number; reason: string }>;
 }
 
 /** A page range of the pool with its own free queue (partitions); one region 'shared' otherwise. */
@@ -406,8 +424,24 @@ export class EngineService {
    * be the configured ones (unknown ones are rejected per request, with the reason, like any submit).
    */
   startWorkload(config: WorkloadConfig): WorkloadStarted {
+    return this.submitGenerated(generateWorkload(config));
+  }
+
+  /**
+   * Replays a request trace (CSV: Azure LLM inference or splitwise/Vidur columns, src/workload/trace.ts):
+   * each row becomes a request of the row's prompt and output lengths (synthetic token ids), arriving at
+   * the row's time / speed from now. A malformed row rejects the whole trace with its line number (the
+   * parser's CsvError); rows of zero output tokens are skipped and listed in `skipped`.
+   */
+  startTrace(csv: string, o: TraceReplay): TraceStarted {
+    if (!this.engine) throw new Error('Load a model before replaying a trace.');
+    const parsed = parseTrace(csv, { format: o.format ?? 'auto', speed: o.speed ?? 1, ...(o.maxRequests ? { maxRequests: o.maxRequests } : {}) });
+    const requests = traceToRequests(parsed, { seed: o.seed, vocabSize: o.vocabSize, firstTokenId: 3, model: o.model, tenant: o.tenant, idPrefix: 'trace-' });
+    return { ...this.submitGenerated(requests), format: parsed.format, skipped: parsed.skipped.slice(0, 20) };
+  }
+
+  private submitGenerated(requests: GeneratedRequest[]): WorkloadStarted {
     if (!this.engine) throw new Error('Load a model before starting a workload.');
-    const requests = generateWorkload(config);
     const start = this.clock.now();
     let numSamples = 0;
     for (const r of requests) {

@@ -8,7 +8,7 @@ import { acquireGpu, WebGpuUnavailableError, type GpuContext } from '../gpu';
 import type { RequestSpec } from '../scheduler';
 import { describeGpu, runProbe, type GpuDescription, type ProbeReport } from './gpu-check';
 import type { RequestListener } from './engine';
-import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type WorkloadStarted } from './service';
+import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type TraceReplay, type TraceStarted, type WorkloadStarted } from './service';
 import type { WorkloadConfig } from '../workload';
 import { GPU_SPECS } from './simulated/gpu-specs';
 import { gpuModel } from './gpu-models';
@@ -106,6 +106,10 @@ const api = {
   /** Generates a seeded workload in the worker and submits it with future arrival times. */
   startWorkload(config: WorkloadConfig): WorkloadStarted {
     return service.startWorkload(config);
+  },
+  /** Replays a CSV request trace (Azure or splitwise columns); the file is read here, off the UI thread. */
+  async startTrace(file: Blob | string, options: TraceReplay): Promise<TraceStarted> {
+    return service.startTrace(typeof file === 'string' ? file : await file.text(), options);
   },
   /** Latency percentiles, goodput and throughput of the current run, per tenant and overall. */
   metrics() {

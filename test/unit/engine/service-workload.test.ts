@@ -160,3 +160,24 @@ describe('EngineService workloads (simulated backend)', () => {
     expect(() => svc.startWorkload(workload(1))).toThrow(/Load a model/);
   });
 });
+
+describe('EngineService trace replay', () => {
+  test('an Azure-format trace replays with scaled times; rows without output are skipped, malformed ones rejected by line', async () => {
+    const svc = new EngineService(5);
+    svc.configure(setup());
+    await svc.loadModel('m', simulatedModel('llama-3-8b', 'h100', 2048));
+    const csv = ['TIMESTAMP,ContextTokens,GeneratedTokens', '2023-11-16 18:15:46.6805900,100,8', '2023-11-16 18:15:47.6805900,40,4', '2023-11-16 18:15:47.9,30,0', '2023-11-16 18:15:48.6805900,60,2'].join('\n');
+    expect(() => svc.startTrace(`${csv}\ngarbage,row`, { tenant: 'a', model: 'm', seed: 1, vocabSize: 32000 })).toThrow(/line 6/);
+    const started = svc.startTrace(csv, { speed: 2, tenant: 'a', model: 'm', seed: 1, vocabSize: 32000 });
+    expect(started.format).toBe('azure');
+    expect(started.numRequests).toBe(3);
+    expect(started.skipped).toHaveLength(1);
+    expect(started.skipped[0]!.line).toBe(4);
+    // Rows 1 s apart, replayed at speed 2: the last arrives 1 s after the first.
+    expect(started.lastArrivalMs - started.firstArrivalMs).toBeCloseTo(1000, 3);
+    const batches: TelemetryBatch[] = [];
+    const ends = await runUntilFinished(svc, batches, 3);
+    expect([...ends.keys()].sort()).toEqual(['trace-0', 'trace-1', 'trace-2']);
+    expect(svc.metrics().overall.numOutputTokens).toBe(8 + 4 + 2);
+  });
+});
