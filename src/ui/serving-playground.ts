@@ -271,7 +271,12 @@ export class ServingPlayground extends LitElement {
         <hr class="sep" />
         <tenant-editor .config=${this.draft} .errors=${this.errors}></tenant-editor>
         <hr class="sep" />
-        <workload-editor .config=${this.draft} .errors=${this.errors}></workload-editor>
+        <workload-editor
+          .config=${this.draft}
+          .errors=${this.errors}
+          .traceNote=${en.traceNote}
+          @trace-replay=${(e: CustomEvent<{ file: File; speed: number; tenant: string }>) => void en.startTrace(e.detail.file, e.detail.speed, e.detail.tenant)}
+        ></workload-editor>
         <div class="apply">
           <button data-testid="apply" ?disabled=${numErrors > 0 || en.phase === 'applying'} @click=${() => void this.applyDraft()}>Apply and restart</button>
           <span class=${numErrors ? 'bad' : ''} data-testid="apply-status"

@@ -318,3 +318,19 @@ test('this GPU (WebGPU): a small real model serves a workload on the local adapt
   await page.screenshot({ path: info.outputPath('webgpu-1440x900.png') });
   expect(problems).toEqual([]);
 });
+
+test('a CSV trace replays (parsed in the worker); a malformed one is refused with its line', async ({ page }) => {
+  const problems = watchErrors(page);
+  await page.goto('./?autoplay=0');
+  await expect(page.getByTestId('model-line')).toContainText('Llama-3-8B');
+  const csv = ['TIMESTAMP,ContextTokens,GeneratedTokens', '2023-11-16 18:15:46.68,100,8', '2023-11-16 18:15:47.68,400,20', '2023-11-16 18:15:48.68,60,4'].join('\n');
+  const input = page.getByTestId('trace-file');
+  await input.setInputFiles({ name: 'azure.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByTestId('trace-replay').click();
+  await expect(page.getByTestId('trace-note')).toContainText('Replaying 3 requests (azure format) over 2.0 s');
+  await expect.poll(async () => Number(await page.getByTestId('key-finished').textContent()), { timeout: 60_000 }).toBe(3);
+  await input.setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csv}\nnot,a`) });
+  await page.getByTestId('trace-replay').click();
+  await expect(page.getByTestId('trace-note')).toContainText('line 5');
+  expect(problems).toEqual([]);
+});

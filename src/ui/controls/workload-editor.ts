@@ -3,7 +3,11 @@
  * defines it, fixed rate, all at once), prompt and output lengths, shared-prefix ratio and parallel
  * samples. It is generated in the engine worker (src/workload) when the run starts.
  *
+ * A trace (CSV in the Azure LLM inference or splitwise/Vidur columns) can be replayed instead, with
+ * its times divided by a speed factor; the file is read and parsed in the worker.
+ *
  * @fires config-edit - {path, value}
+ * @fires trace-replay - {file: File, speed: number, tenant: string}
  */
 import { LitElement, html, nothing } from 'lit';
 import { controlStyles } from './controls.styles';
@@ -19,14 +23,59 @@ const LENGTH_KINDS = [
 
 export class WorkloadEditor extends LitElement {
   static override styles = controlStyles;
-  static override properties = { config: { attribute: false }, errors: { attribute: false } };
+  static override properties = {
+    config: { attribute: false },
+    errors: { attribute: false },
+    traceNote: { attribute: false },
+    traceFile: { state: true },
+    traceSpeed: { state: true },
+    traceTenant: { state: true },
+  };
 
   declare config: PlaygroundConfig;
   declare errors: FieldErrors;
+  /** What the last replay did (or why it failed), from the host. */
+  declare traceNote: string;
+  declare traceFile: File | null;
+  declare traceSpeed: number;
+  declare traceTenant: string;
 
   constructor() {
     super();
     this.errors = {};
+    this.traceNote = '';
+    this.traceFile = null;
+    this.traceSpeed = 1;
+    this.traceTenant = '';
+  }
+
+  private replay(): void {
+    if (!this.traceFile) return;
+    const tenant = this.config.tenants.some((t) => t.id === this.traceTenant) ? this.traceTenant : this.config.tenants[0]!.id;
+    this.dispatchEvent(new CustomEvent('trace-replay', { detail: { file: this.traceFile, speed: this.traceSpeed, tenant }, bubbles: true, composed: true }));
+  }
+
+  private renderTrace() {
+    const badSpeed = !(this.traceSpeed > 0 && Number.isFinite(this.traceSpeed));
+    return html`<div class="grid" style="margin-top:10px">
+      <label class="field wide"
+        ><span class="lbl">Or replay a trace <small>(CSV: Azure TIMESTAMP,ContextTokens,GeneratedTokens or splitwise arrived_at,num_prefill_tokens,num_decode_tokens)</small></span>
+        <input type="file" accept=".csv,text/csv" data-testid="trace-file" @change=${(e: Event) => (this.traceFile = (e.target as HTMLInputElement).files?.[0] ?? null)}
+      /></label>
+      <label class="field ${badSpeed ? 'bad' : ''}"
+        ><span class="lbl">Replay speed <small>(×)</small></span>
+        <input type="number" step="any" min="0" .value=${String(this.traceSpeed)} aria-invalid=${badSpeed ? 'true' : 'false'} @input=${(e: Event) => (this.traceSpeed = Number((e.target as HTMLInputElement).value))} />
+        ${badSpeed ? html`<span class="err">must be > 0</span>` : nothing}</label
+      >
+      <label class="field"
+        ><span class="lbl">As tenant</span>
+        <select @change=${(e: Event) => (this.traceTenant = (e.target as HTMLSelectElement).value)}>
+          ${this.config.tenants.map((t) => html`<option ?selected=${t.id === this.traceTenant}>${t.id}</option>`)}
+        </select></label
+      >
+      <button class="wide" style="grid-column:1/-1" data-testid="trace-replay" ?disabled=${!this.traceFile || badSpeed} @click=${() => this.replay()}>Replay the trace</button>
+      ${this.traceNote ? html`<p class="note" style="grid-column:1/-1" data-testid="trace-note">${this.traceNote}</p>` : nothing}
+    </div>`;
   }
 
   private lengths(label: string, path: string, l: LengthSetting) {
@@ -56,6 +105,7 @@ export class WorkloadEditor extends LitElement {
         ${numberField(this, 'Parallel ratio', 'workload.parallelRatio', w.parallelRatio, e, { min: 0, max: 1, step: 0.05, hint: 'Fraction of requests asking for n samples' })}
         ${numberField(this, 'Samples n', 'workload.n', w.n, e, { min: 1, max: 16, disabled: w.parallelRatio === 0 })}
       </div>
+      ${this.renderTrace()}
     </fieldset>`;
   }
 }

@@ -257,6 +257,26 @@ export class EngineController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** What the last trace replay did, or why it failed (shown under the trace picker). */
+  traceNote = '';
+
+  /** Replays a CSV trace file in the worker (parsed there) and starts the loop. */
+  async startTrace(file: File, speed: number, tenant: string): Promise<void> {
+    const c = this.applied;
+    if (!c || !this.session) return;
+    try {
+      const r = await this.api.startTrace(file, { speed, tenant, model: this.session.id, seed: c.workload.seed, vocabSize: this.session.vocabSize });
+      this.traceNote = `Replaying ${r.numRequests} requests (${r.format} format) over ${((r.lastArrivalMs - r.firstArrivalMs) / 1000).toFixed(1)} s${r.skipped.length ? `; skipped ${r.skipped.length} rows without output (first: line ${r.skipped[0]!.line})` : ''}.`;
+      this.workload = this.workload
+        ? { ...this.workload, numRequests: this.workload.numRequests + r.numRequests, numSamples: this.workload.numSamples + r.numSamples }
+        : { numRequests: r.numRequests, numSamples: r.numSamples, firstArrivalMs: r.firstArrivalMs, lastArrivalMs: r.lastArrivalMs };
+      await this.api.run();
+    } catch (e) {
+      this.traceNote = `Not replayed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    this.host.requestUpdate();
+  }
+
   async run(): Promise<void> {
     await this.api.run().catch((e) => this.fail(e));
   }
