@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench -- [options]`: runs the benchmark suites in Chrome (default) or in Node on Dawn,
 // prints a table and writes versioned JSON. See README.md, "Benchmarks".
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chooseAdapter, chromeArgs, chromeVersion, findChrome } from './chrome.mjs';
+import { needsVulkanLoaderReexec, openPage, reexecWithVulkanLoader, ROOT, SHARED_MODELS } from './browser-page.mjs';
 import { compareReports, formatMarkdown, parseThreshold } from './compare.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCHEMA_VERSION = 1;
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -108,30 +107,26 @@ export function formatTable(results) {
 const progress = (msg) => process.stderr.write(`${msg}\n`);
 
 async function runInBrowser(opts, runOpts) {
-  const { chromium } = await import('playwright');
-  const { createServer } = await import('vite');
-  if (opts.chrome) process.env['CHROME_PATH'] = opts.chrome;
-  const executablePath = findChrome({ log: progress });
-  const adapter = chooseAdapter(opts.adapter);
-  const server = await createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1', hmr: false, watch: null } });
-  await server.listen();
-  const url = `${server.resolvedUrls.local[0]}bench.html`;
-  const browser = await chromium.launch({ executablePath, args: chromeArgs(adapter), headless: true });
+  // The page reads model files (the model suite) through Vite's /@fs/ route: the repository and ../shared/models.
+  const allow = existsSync(SHARED_MODELS) ? [SHARED_MODELS] : [];
+  const p = await openPage({ pagePath: 'bench.html', adapter: opts.adapter, chrome: opts.chrome, allow, log: (m) => progress(`  ${m}`) });
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.exposeFunction('benchLog', (m) => progress(`  ${m}`));
-    await page.goto(url);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, { timeout: 120_000 });
+    const { page, errors } = p;
     const names = runOpts.suites === 'all' ? await page.evaluate(() => window.benchSuites()) : runOpts.suites;
-    const result = await page.evaluate((o) => window.runBench(o), { ...runOpts, suites: names });
+    const result = await page.evaluate((o) => window.runBench(o), { ...runOpts, suites: names, fileRoot: `/@fs${ROOT}/` });
     if (errors.length) throw new Error(`benchmark page errors: ${errors.join('; ')}`);
-    return { ...result, browser: `${browser.version()} (${chromeVersion(executablePath)})`, requestedAdapter: adapter, backend: 'chrome' };
+    return { ...result, browser: p.browserVersion, requestedAdapter: p.adapter, backend: 'chrome' };
   } finally {
-    await browser.close();
-    await server.close();
+    await p.close();
   }
+}
+
+/** Reads a file of the repository (or ../shared) for the suites in Node; null when it does not exist. */
+async function readRepoFile(path) {
+  const abs = resolve(ROOT, path);
+  if (!existsSync(abs)) return null;
+  const b = readFileSync(abs);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 }
 
 async function runInNode(opts, runOpts) {
@@ -148,18 +143,11 @@ async function runInNode(opts, runOpts) {
     const names = runOpts.suites === 'all' ? host.suiteNames() : runOpts.suites;
     const g = await nodeGpu(opts.adapter);
     progress(`  Dawn backend: ${g.backend} (${g.featureLevel})`);
-    const result = await host.runOnHost(g.gpu, { ...runOpts, suites: names, acquire: { featureLevel: g.featureLevel } }, (m) => progress(`  ${m}`), (d, t, l) => progress(`  [${d}/${t}] ${l}`));
+    const result = await host.runOnHost(g.gpu, { ...runOpts, suites: names, acquire: { featureLevel: g.featureLevel } }, (m) => progress(`  ${m}`), (d, t, l) => progress(`  [${d}/${t}] ${l}`), readRepoFile);
     return { ...result, browser: null, requestedAdapter: g.adapter, backend: `dawn-${g.backend}` };
   } finally {
     await server?.close();
   }
-}
-
-/** Dawn needs libvulkan.so.1; where the system lacks it, Chromium's bundled copy works. It must be on LD_LIBRARY_PATH at process start. */
-function needsVulkanLoaderReexec() {
-  if (process.platform !== 'linux' || process.env['SP_BENCH_CHILD']) return false;
-  const system = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
-  return !system.some(existsSync) && existsSync('/usr/lib/chromium/libvulkan.so.1');
 }
 
 async function main() {
@@ -174,11 +162,7 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  if (opts.runtime === 'node' && needsVulkanLoaderReexec()) {
-    const env = { ...process.env, SP_BENCH_CHILD: '1', LD_LIBRARY_PATH: ['/usr/lib/chromium', process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':') };
-    const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env });
-    process.exit(r.status ?? 1);
-  }
+  if (opts.runtime === 'node' && needsVulkanLoaderReexec()) reexecWithVulkanLoader();
   const runOpts = { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke };
   const started = Date.now();
   progress(`bench: runtime ${opts.runtime}, adapter ${opts.adapter}, suites ${opts.suites === 'all' ? 'all' : opts.suites.join(',')}${opts.smoke ? ' (smoke)' : ''}`);

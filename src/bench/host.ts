@@ -3,7 +3,7 @@
  * Node/Dawn runtime, so both measure the same code.
  */
 import { acquireGpu, adapterLine, type AcquireOptions, type GpuContext } from '../gpu';
-import { runSuites, type BenchSuite, type CaseResult } from './suite';
+import { runSuites, type BenchContext, type BenchSuite, type CaseResult } from './suite';
 import { suites } from './suites';
 
 export interface HostRunOptions {
@@ -12,6 +12,8 @@ export interface HostRunOptions {
   repetitions: number;
   smoke: boolean;
   acquire?: AcquireOptions;
+  /** Browser only: URL prefix under which the repository's files are fetched (the CLI's `/@fs/<root>/`). */
+  fileRoot?: string;
 }
 
 export interface HostRunResult {
@@ -43,13 +45,14 @@ export async function runOnHost(
   opts: HostRunOptions,
   log: (msg: string) => void,
   progress: (done: number, total: number, label: string) => void,
+  fetchFile?: BenchContext['fetchFile'],
 ): Promise<HostRunResult> {
   const chosen = selectSuites(opts.suites);
   const needsGpu = chosen.some((s) => s.needsGpu);
   const gpu = needsGpu ? await acquireGpu(gpuObject, opts.acquire) : null;
   const line = gpu ? adapterLine(gpu.info) : 'none (CPU-only suites)';
   log(`adapter: ${line}`);
-  const results = await runSuites(chosen, { gpu, log }, { warmup: opts.warmup, repetitions: opts.repetitions, smoke: opts.smoke, onProgress: progress });
+  const results = await runSuites(chosen, { gpu, log, ...(fetchFile ? { fetchFile } : {}) }, { warmup: opts.warmup, repetitions: opts.repetitions, smoke: opts.smoke, onProgress: progress });
   const out: HostRunResult = {
     adapter: gpu?.info ?? null,
     adapterLine: line,

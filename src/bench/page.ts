@@ -12,6 +12,14 @@ declare global {
 
 const status = document.getElementById('status')!;
 
+/** A repository file through the dev server; null when it is not there (404, or the dev server's HTML fallback). */
+async function fetchFile(url: string): Promise<ArrayBuffer | null> {
+  const res = await fetch(url);
+  if (res.status === 404 || (res.headers.get('content-type') ?? '').startsWith('text/html')) return null;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
+  return res.arrayBuffer();
+}
+
 window.benchSuites = suiteNames;
 window.runBench = (opts) =>
   runOnHost(
@@ -22,5 +30,6 @@ window.runBench = (opts) =>
       status.textContent = `${done}/${total} ${label}`;
       window.benchLog?.(`[${done}/${total}] ${label}`);
     },
+    opts.fileRoot === undefined ? undefined : (path) => fetchFile(`${opts.fileRoot}${path}`),
   );
 status.textContent = 'ready';

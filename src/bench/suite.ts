@@ -32,6 +32,12 @@ export interface BenchContext {
   /** Smaller shapes, for the CI smoke run. */
   smoke: boolean;
   log(message: string): void;
+  /**
+   * Reads a file by its path relative to the repository root (e.g. `public/models/x/config.json`,
+   * `../shared/models/y/config.json`); null when it does not exist. The Chrome page fetches it through
+   * the dev server, Node reads the disk. Absent where the host serves no files.
+   */
+  fetchFile?(path: string): Promise<ArrayBuffer | null>;
 }
 
 export interface BenchSuite {
