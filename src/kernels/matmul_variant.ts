@@ -28,10 +28,13 @@ export interface MatmulFeatures {
 }
 
 /**
- * The automatic choice (`skinnyMaxM` comes from the adapter's MatmulConfig: 16 by default and on software
- * adapters, 64 on hardware, where a tiled grid of 128 × 128 blocks has too few workgroups for M <= 64:
- * 32×2048×2048 is 16 workgroups on a GPU with 132 SMs; measured on H200, kernels-matmul-h200.json):
+ * The automatic choice. `skinnyMaxM` comes from the adapter's MatmulConfig: 16 by default; 64 on hardware,
+ * where a grid of 128 × 128 tiled blocks has too few workgroups for M <= 64 (32×2048×2048 is 16
+ * workgroups; on an H200 skinny-subgroup took 91 µs there vs 202 µs tiled, and 163 vs 207 µs at M = 64,
+ * while tiled won at 128×768×768, 84 vs 102 µs; bench/results/kernels-matmul-h200.json); unbounded on
+ * software adapters (SOFTWARE_CONFIG says why).
  *   1. M > skinnyMaxM                           -> tiled (enough rows to reuse each loaded W tile BM times);
+ *      (M > 16 on the skinny path runs in chunks of 16 rows, each re-reading W)
  *   2. M <= 16 and the device has subgroups     -> skinny-subgroup (decode is bound by weight bytes, which
  *      every skinny variant reads once; they differ in the reduction, and subgroupAdd needs no barriers);
  *   3. M <= 16, f16 weights and shader-f16      -> skinny-f16 (f16 products halve the ALU work per weight);
@@ -96,19 +99,23 @@ export const HARDWARE_CONFIG: MatmulConfig = {
 
 /**
  * Software adapters. SwiftShader runs a workgroup's invocations on one CPU thread as 4-wide SIMD groups
- * and a barrier switches between all of its groups, so fewer invocations per workgroup cost less:
- * tiled uses a 64 × 64 block per 64-thread workgroup (8 × 8 threads, 8 × 8 each); skinny uses ONE SIMD
- * group (4 threads) per workgroup, for which subgroupAdd and the barrier are nearly free. Measured on
- * SwiftShader (2 cores, interleaved, GPU timestamps): skinny-subgroup 1×2048×2048 f32 took 49 ms with
+ * and a barrier switches between all of its groups, so fewer invocations per workgroup cost less, and
+ * a loop without barriers beats staging tiles in workgroup memory (on a CPU, caches already do that).
+ * So skinny uses ONE SIMD group (4 threads) per workgroup, for which subgroupAdd and its one barrier are
+ * nearly free, and the automatic choice runs skinny for EVERY M (chunks of 16 rows, skinnyMaxM = ∞);
+ * tiled (when forced) uses 64 × 64 blocks of 8 × 8 threads. Measured on SwiftShader (2 cores shared with
+ * other work, GPU timestamps, medians of 5): skinny-subgroup vs tiled 256³ 89 vs 200 ms, 512³ 754 vs
+ * 2694 ms, 32×2048×2048 816 vs 5034 ms, 128×768×768 463 vs 926 ms; skinny 1×2048×2048 took 49 ms with
  * 4 threads × 4 rows vs 146 ms with 64 × 4 and 172 ms with 16 × 4; tiled 512³ 2.6 s with this config vs
- * 3.5 s (BK 16), 5.2 s (4 × 4 per thread) and 6.4 s (4 × 4 threads). The kernels.matmul benchmark's
- * `config` cases time it against HARDWARE_CONFIG on every software run.
+ * 3.5 s (BK 16), 5.2 s (4 × 4 per thread) and 6.4 s (4 × 4 threads). Hardware GPUs rank these the other
+ * way (HARDWARE_CONFIG); the kernels.matmul benchmark's `config` cases time both configs on every
+ * software run.
  */
 export const SOFTWARE_CONFIG: MatmulConfig = {
-  name: 'software: tiled 64x64 (8x8 threads, 8x8 each, BK 8); skinny 4 threads x 4 rows',
+  name: 'software: skinny for every M (4 threads x 4 rows, chunks of 16 rows); tiled 64x64 (8x8 threads, 8x8 each, BK 8)',
   tiled: { wgx: 8, wgy: 8, tm: 8, tn: 8, bk: 8 },
   skinny: { wg: 4, nr: 4, rch: 4 },
-  skinnyMaxM: SKINNY_MAX_M,
+  skinnyMaxM: Number.POSITIVE_INFINITY,
 };
 
 /** The config for an adapter: software (SwiftShader, llvmpipe, WARP) or hardware. */

@@ -11,6 +11,7 @@ import {
   MatmulKernel,
   SKINNY_MAX_M,
   SOFTWARE_CONFIG,
+  matmulConfigFor,
   matmulKStride,
   matmulReference,
   matmulWeightData,
@@ -85,7 +86,8 @@ function check(y: Float32Array, c: Case, variant: string) {
   expectClose(y, expected(c), f16math ? 2e-3 * Math.sqrt(c.K) + 1e-3 : 2e-5 * Math.sqrt(c.K) + 1e-5, f16math ? 1e-2 : 1e-4, caseName(c));
 }
 
-// Shapes: none a multiple of any tile except where noted; M = 1, N = 1, K = 1 each appear.
+// Shapes: none a multiple of any tile except where noted; M = 1, N = 1, K = 1 each appear. (On software
+// adapters the automatic choice is skinny for every M, so tiled runs where forced.)
 const SKINNY_SHAPES: Array<[number, number, number]> = [
   [1, 1, 1],
   [1, 37, 53],
@@ -135,6 +137,8 @@ describe('matmul vs reference', () => {
     { M: 5, N: 67, K: 1, weightType: 'f16', residual: 'add', variant: 'skinny-f16' },
     { M: 70, N: 131, K: 45, weightType: 'f32', residual: 'add' },
     { M: 70, N: 131, K: 45, weightType: 'f16', residual: 'accumulate' },
+    { M: 70, N: 131, K: 45, weightType: 'f32', residual: 'add', variant: 'tiled' },
+    { M: 70, N: 131, K: 45, weightType: 'f16', residual: 'accumulate', variant: 'tiled' },
   );
   // The hardware tile config, so what real GPUs run is checked here too (this adapter is software).
   cases.push(
@@ -216,12 +220,13 @@ describe('matmul on other devices', () => {
   ];
   test('compatibility mode: automatic variants, both weight types, epilogues', async () => {
     const ctx = await onOwnDevice({ featureLevel: 'compatibility' }, fallbackCases, (c, g) =>
-      c.M > SKINNY_MAX_M ? 'tiled' : g.hasSubgroups ? 'skinny-subgroup' : 'skinny');
+      c.M > (c.config ?? matmulConfigFor(g.info)).skinnyMaxM ? 'tiled' : g.hasSubgroups ? 'skinny-subgroup' : 'skinny');
     expect(ctx.info.featureLevel).toBe('compatibility');
   }, 120_000);
   test('without subgroups: skinny uses the workgroup-memory reduction', async () => {
     const cases: Case[] = [...fallbackCases, { M: 16, N: 67, K: 100, weightType: 'f32', residual: 'add', config: HARDWARE_CONFIG }];
-    const ctx = await onOwnDevice({ disableFeatures: ['subgroups' as GPUFeatureName] }, cases, (c) => (c.M > SKINNY_MAX_M ? 'tiled' : 'skinny'));
+    const ctx = await onOwnDevice({ disableFeatures: ['subgroups' as GPUFeatureName] }, cases, (c, g) =>
+      c.M > (c.config ?? matmulConfigFor(g.info)).skinnyMaxM ? 'tiled' : 'skinny');
     expect(ctx.hasSubgroups).toBe(false);
   }, 120_000);
 });

@@ -37,10 +37,11 @@ describe('chooseMatmulVariant', () => {
       expect(variantUnsupported(want, M, wt, f)).toBeUndefined();
     });
   }
-  test('skinnyMaxM (64 on hardware) moves the skinny/tiled boundary', () => {
+  test('skinnyMaxM (64 on hardware, unbounded on software) moves the skinny/tiled boundary', () => {
     expect(chooseMatmulVariant(64, 2048, 2048, 'f32', SG, HARDWARE_CONFIG.skinnyMaxM)).toBe('skinny-subgroup');
     expect(chooseMatmulVariant(65, 2048, 2048, 'f32', SG, HARDWARE_CONFIG.skinnyMaxM)).toBe('tiled');
-    expect(chooseMatmulVariant(17, 2048, 2048, 'f32', SG, SOFTWARE_CONFIG.skinnyMaxM)).toBe('tiled');
+    expect(chooseMatmulVariant(4096, 2048, 2048, 'f32', SG, SOFTWARE_CONFIG.skinnyMaxM)).toBe('skinny-subgroup'); // software: every M
+    expect(chooseMatmulVariant(17, 2048, 2048, 'f32', SG)).toBe('tiled'); // default bound 16
   });
   test('N and K do not change the choice', () => {
     for (const [N, K] of [[1, 1], [1, 4096], [128256, 1]]) expect(chooseMatmulVariant(4, N!, K!, 'f32', SG)).toBe('skinny-subgroup');
