@@ -349,7 +349,7 @@ export class ServingPlayground extends LitElement {
       ${this.shows('requests')
         ? html`<section class="card ${this.shows('kernels') ? '' : 'full'}" part="card" data-testid="requests-card">
             <h2>Requests</h2>
-            <requests-view .requests=${s.requests} .texts=${en.texts} .tenants=${tenants} .version=${v} .selectedId=${sel}></requests-view>
+            <requests-view @request-cancel=${(e: CustomEvent<{ requestId: string }>) => void en.cancel(e.detail.requestId)} .requests=${s.requests} .texts=${en.texts} .tenants=${tenants} .version=${v} .selectedId=${sel}></requests-view>
             <hr class="sep" />
             <prompt-box .tenants=${tenants} ?text-mode=${en.session?.kind === 'gpu'} ?disabled=${en.phase !== 'ready'} .lastSent=${this.lastSent} @prompt-submit=${this.onPrompt}></prompt-box>
           </section>`

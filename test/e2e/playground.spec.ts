@@ -70,6 +70,17 @@ test('the default scenario runs: pool agrees with telemetry, block table opens, 
   expect(blocks).toBeGreaterThan(0);
   await expect(page.getByTestId('block-table').locator('tbody tr')).toHaveCount(Math.min(blocks, 256));
 
+  // Cancel a running request from its row: it ends as cancelled.
+  const row = page.locator('requests-view tr.req').filter({ has: page.locator('button.cancel') }).first();
+  const cancelId = await row.getAttribute('data-request');
+  await row.locator('button.cancel').click();
+  await page.getByTestId('run').click();
+  await expect(page.locator(`requests-view tr[data-request="${cancelId}"]`)).toHaveCount(0);
+  await page.getByRole('button', { name: /^all/ }).click();
+  await expect(page.locator(`requests-view tr[data-request="${cancelId}"] .badge`)).toHaveText('cancelled');
+  await page.getByTestId('pause').click();
+  await page.getByRole('button', { name: /^active/ }).click();
+
   // Charts received data.
   for (const id of ['chart-throughput', 'chart-busy', 'chart-kv', 'chart-queues', 'chart-tokens']) {
     const n = await page.getByTestId(id).evaluate((el) => (el as unknown as { numPoints: number }).numPoints);

@@ -96,6 +96,7 @@ export class BlockTableView extends LitElement {
           </tbody>
         </table>
       </div>
+      ${r?.state === 'finished' ? html`<p class="note" data-testid="block-table-finished">${this.requestId} has finished (${r.reason}): this is its last block table; its pages went back to the pool.</p>` : nothing}
       ${t.pages.length > MAX_ROWS ? html`<p class="note">First ${MAX_ROWS} of ${t.pages.length} blocks shown.</p>` : nothing}
       <p class="legend">
         <span><span class="sw" style="background:#e7f0f8"></span>prompt</span>

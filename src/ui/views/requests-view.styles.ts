@@ -104,6 +104,17 @@ export const requestsStyles = [
       max-width: 260px;
       color: #1d2330;
     }
+    button.cancel {
+      font: inherit;
+      font-size: 13px;
+      line-height: 1;
+      padding: 1px 6px;
+      border-radius: 4px;
+      border: 1px solid #d9a58a;
+      background: #fff;
+      color: #8a2a00;
+      cursor: pointer;
+    }
     td.id {
       font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
       font-size: 12px;

@@ -4,6 +4,7 @@
  * Rows are keyboard-focusable; Enter or a click selects the request (its block table opens).
  *
  * @fires request-select - {requestId: string}
+ * @fires request-cancel - {requestId: string} from a row's cancel button (frees its pages at once)
  */
 import { LitElement, html } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
@@ -66,7 +67,7 @@ export class RequestsView extends LitElement {
       <div class="scroll">
         <table data-testid="requests-table">
           <thead>
-            <tr><th>request</th><th>tenant</th><th>state</th><th>out</th><th>TTFT</th><th style="text-align:left">latest tokens (ids) or text</th></tr>
+            <tr><th>request</th><th>tenant</th><th>state</th><th>out</th><th>TTFT</th><th style="text-align:left">latest tokens (ids) or text</th><th></th></tr>
           </thead>
           <tbody>
             ${repeat(
@@ -90,6 +91,21 @@ export class RequestsView extends LitElement {
                   <td>${fmtInt(r.numOutputTokens)}</td>
                   <td>${r.firstTokenMs !== null ? fmtMs(r.firstTokenMs - r.arrivalMs) : '—'}</td>
                   <td class="stream ${this.texts.has(r.id) ? 'text' : ''}">${this.texts.get(r.id) ?? r.recentTokens.slice(-8).join(' ')}</td>
+                  <td>
+                    ${r.state !== 'finished' && !r.id.includes('#')
+                      ? html`<button
+                          class="cancel"
+                          aria-label="Cancel ${r.id}"
+                          title="Cancel: frees its pages at once"
+                          @click=${(e: Event) => {
+                            e.stopPropagation();
+                            this.dispatchEvent(new CustomEvent('request-cancel', { detail: { requestId: r.id }, bubbles: true, composed: true }));
+                          }}
+                        >
+                          ×
+                        </button>`
+                      : ''}
+                  </td>
                 </tr>`;
               },
             )}
