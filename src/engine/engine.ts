@@ -298,12 +298,21 @@ export class Engine {
     scheduler.update(out, result.sampled);
     this.emitTokens(out, result);
     this.flushFinished();
+    const cpu2 = performance.now();
     const record = this.record(out, result, startMs);
-    record.cpuMs = cpuSchedule + (performance.now() - cpu1);
-    record.telemetryMs = performance.now() - cpu1;
+    record.poolAfter = this.pool.usageSnapshot();
     const events = this.events;
     this.events = [];
+    // Telemetry = building the record + the step listeners (the service's pool mirror, run recorder and
+    // batching). Listeners see cpuMs / telemetryMs of the record alone; the listeners' own time is added
+    // when they return (the service posts records later, in batches, so the batch carries the total).
+    const cpu3 = performance.now();
+    record.cpuMs = cpuSchedule + (cpu3 - cpu1);
+    record.telemetryMs = cpu3 - cpu2;
     for (const fn of this.stepListeners) fn(record, events);
+    const listenersMs = performance.now() - cpu3;
+    record.cpuMs += listenersMs;
+    record.telemetryMs += listenersMs;
     return record;
   }
 

@@ -522,7 +522,8 @@ export class EngineService {
   }
 
   private onStep(rec: EngineStepRecord, events: RequestEvent[]): void {
-    this.mirror?.update(this.engine!);
+    // Only the pages the step touched (O(pages) per step was most of the telemetry cost at 16k pages).
+    this.mirror?.updateStep(this.engine!, this.engine!.lastPageEvents);
     this.recorder.onEvents(events, this.engine!.schedulerState);
     this.recorder.onStep(rec);
     this.pendingRecords.push(rec);

@@ -44,16 +44,22 @@ export interface EngineStepRecord {
   numDecodeTokens: number;
   numOutputTokens: number;
   pageEvents: PageEventCounts;
+  /** Page counts when the step's scheduling decision was made (after its allocations). */
   pool: PoolUsage;
+  /**
+   * Page counts after the step's update (finished requests' pages released, full pages cached): what
+   * the pool mirror shows once the step's telemetry is out. Always set by the Engine.
+   */
+  poolAfter?: PoolUsage;
   /** Pages held per tenant (used, not cached-free). */
   tenantPages: Record<string, number>;
   numRunning: number;
   numWaiting: number;
   numPreempted: number;
   decisions: Decision[];
-  /** CPU time the engine spent scheduling and recording this step, ms (telemetry overhead included). */
+  /** CPU time the engine spent on this step outside the runner, ms: schedule + update + telemetry. */
   cpuMs: number;
-  /** Of which building this record. */
+  /** Of which telemetry: building this record and the step listeners (pool mirror, run recorder, batching). */
   telemetryMs: number;
 }
 
