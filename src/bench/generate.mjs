@@ -95,11 +95,11 @@ export function resolveModelFiles(path, tokenizer) {
   if (ext === '.gguf') return { files: { [basename(abs)]: abs }, dirs: [dirname(abs)], kind: 'gguf' };
   if (ext === '.safetensors') return folderFiles(dirname(abs), dirname(path));
   if (ext === '.bin') {
+    if (/tok/i.test(basename(abs))) throw new Error(`--model ${path}: that looks like a tokenizer, not a checkpoint (its name contains "tok").`);
     const tok = tokenizer !== undefined ? resolve(tokenizer) : findLlama2cTokenizer(abs);
     if (!tok) throw new Error(`--model ${path}: a llama2.c checkpoint needs its tokenizer (tokenizer.bin or tok*.bin beside it); none found, give --tokenizer PATH.`);
     // openModel tells the tokenizer by "tok" in its name; give it one that has it.
     const tokName = /tok/i.test(basename(tok)) ? basename(tok) : 'tokenizer.bin';
-    if (/tok/i.test(basename(abs))) throw new Error(`--model ${path}: that looks like a tokenizer, not a checkpoint (its name contains "tok").`);
     return { files: { [basename(abs)]: abs, [tokName]: tok }, dirs: [...new Set([dirname(abs), dirname(tok)])], kind: 'llama2.c' };
   }
   throw new Error(`--model ${path}: not a model this tool reads (a Hugging Face folder, a .gguf, or a llama2.c .bin).`);
@@ -161,6 +161,8 @@ async function runInBrowser(o) {
     for (const [name, abs] of Object.entries(o.model.files)) urls[name] = `/@fs${abs}`;
     const r = await p.page.evaluate((opts) => window.runGenerate(opts), genOptions(o, urls));
     if (p.errors.length && !('error' in r)) throw new Error(`page errors: ${p.errors.join('; ')}`);
+    // Errors name files by the URL the page fetched; show the path the user gave.
+    if ('error' in r) return { error: r.error.replaceAll('/@fs/', '/') };
     return r;
   } finally {
     await p.close();
