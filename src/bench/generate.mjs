@@ -131,7 +131,8 @@ function folderFiles(dir, shown) {
     return { files, dirs: [dir], kind: 'hf' };
   }
   const ggufs = names.filter((n) => n.toLowerCase().endsWith('.gguf'));
-  if (ggufs.length === 1) return { files: { [ggufs[0]]: join(dir, ggufs[0]) }, dirs: [dir], kind: 'gguf' };
+  const [gguf] = ggufs;
+  if (gguf !== undefined && ggufs.length === 1) return { files: { [gguf]: join(dir, gguf) }, dirs: [dir], kind: 'gguf' };
   if (ggufs.length > 1) throw new Error(`--model ${shown}: several .gguf files (${ggufs.join(', ')}); name one.`);
   throw new Error(`--model ${shown}: neither a Hugging Face folder (no config.json) nor a folder with one .gguf; name the model file.`);
 }
@@ -147,8 +148,8 @@ function findLlama2cTokenizer(model) {
 
 const progress = (/** @type {string} */ msg) => process.stderr.write(`${msg}\n`);
 
-/** @param {ReturnType<typeof parseGenerateArgs> & { help: false }} o */
-function genOptions(o, /** @type {Record<string, unknown>} */ files) {
+/** @param {any} o @param {Record<string, any>} files */
+function genOptions(o, files) {
   return { files, prompt: o.prompt, maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed };
 }
 

@@ -5,6 +5,7 @@ import { schedulerSuite } from './scheduler';
 import { kernelsMatmulSuite } from './kernels-matmul';
 import { kernelsElementwiseSuite } from './kernels-elementwise';
 import { kernelsAttentionSuite } from './kernels-attention';
+import { modelSuite } from './model';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
@@ -12,4 +13,5 @@ export const suites: Record<string, BenchSuite> = {
   [kernelsMatmulSuite.name]: kernelsMatmulSuite,
   [kernelsElementwiseSuite.name]: kernelsElementwiseSuite,
   [kernelsAttentionSuite.name]: kernelsAttentionSuite,
+  [modelSuite.name]: modelSuite,
 };
