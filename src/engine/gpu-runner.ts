@@ -40,9 +40,6 @@ export class GpuRunner implements ModelRunner {
   ) {}
 
   async execute(out: SchedulerOutput): Promise<StepResult> {
-    if (out.swapOut.length || out.swapIn.length) {
-      throw new Error('Swap preemption is not available on the GPU backend yet; use recompute preemption.');
-    }
     const rows = this.rows;
     rows.length = 0;
     for (const r of out.scheduled) {
@@ -60,7 +57,12 @@ export class GpuRunner implements ModelRunner {
     }
     let res;
     try {
-      res = await this.model.forward({ rows, pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const) });
+      res = await this.model.forward({
+        rows,
+        pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const),
+        swapOut: out.swapOut,
+        swapIn: out.swapIn,
+      });
     } catch (e) {
       // A lost device shows first as a failed map or submit; report it as the loss, so the engine recovers.
       const lost = await Promise.race([this.model.gpuContext.lost, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);

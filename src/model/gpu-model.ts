@@ -49,10 +49,22 @@ export interface ForwardRow {
   counter: number;
 }
 
+/** A page moved to or from a host swap slot (swap preemption). */
+export interface SwapMove {
+  page: number;
+  hostSlot: number;
+}
+
 export interface ForwardBatch {
   rows: ForwardRow[];
   /** Copy-on-write copies, page -> page, done before the forward. */
   pageCopies: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Swap preemption, in the scheduler's order: swap-outs first (their pages may be reused later in
+   * the same step), then page copies, then swap-ins, then the forward.
+   */
+  swapOut?: readonly SwapMove[];
+  swapIn?: readonly SwapMove[];
 }
 
 export interface ForwardResult {
@@ -117,6 +129,11 @@ export class GpuModel {
   private readonly hostParams: ArrayBuffer;
   private readonly hostOut: Uint8Array<ArrayBuffer>;
   private readonly sampleRows: SampleParams[] = [];
+  /** Host memory of swapped-out pages, by host slot (what "swap to CPU" means in a browser). */
+  private readonly hostSwap = new Map<number, ArrayBuffer>();
+  /** Staging for swaps, grown when a step moves more pages than any before (never per step in steady state). */
+  private swapOutStaging: GPUBuffer | null = null;
+  private swapInStaging: GPUBuffer | null = null;
 
   constructor(
     private readonly gpu: GpuContext,
@@ -187,6 +204,27 @@ export class GpuModel {
     this.ring = new ReadbackRing(device, S * SAMPLE_OUT_BYTES + (S * SAMPLE_OUT_BYTES) % 4, 2, 'Model.sampled');
   }
 
+  /** A staging buffer of at least `bytes`, reusing `current` when it is large enough. */
+  private staging(current: GPUBuffer | null, bytes: number, usage: GPUBufferUsageFlags, what: string): GPUBuffer {
+    if (current && current.size >= bytes) return current;
+    current?.destroy();
+    return this.device.createBuffer({ label: `Model.${what}Staging`, size: bytes, usage });
+  }
+
+  /** After the submit: copies the swapped-out pages from staging into host memory. */
+  private async keepSwappedOut(moves: readonly SwapMove[], pageBytes: number): Promise<void> {
+    const staging = this.swapOutStaging!;
+    await staging.mapAsync(GPUMapMode.READ, 0, moves.length * pageBytes);
+    const all = staging.getMappedRange(0, moves.length * pageBytes);
+    moves.forEach((m, i) => this.hostSwap.set(m.hostSlot, all.slice(i * pageBytes, (i + 1) * pageBytes)));
+    staging.unmap();
+  }
+
+  /** Host swap slots holding a page (for tests and the memory view). */
+  get numHostSwapPages(): number {
+    return this.hostSwap.size;
+  }
+
   /** The device this model lives on (its `lost` promise tells the engine when to reload). */
   get gpuContext(): GpuContext {
     return this.gpu;
@@ -250,8 +288,34 @@ export class GpuModel {
 
     const enc = device.createCommandEncoder({ label: 'Model.step' });
     this.timer.begin();
+    const pageBytes = pageStride(this.pool.layout) * 4;
+    const swapOut = batch.swapOut ?? [];
+    const swapIn = batch.swapIn ?? [];
+    // 1. Swap-outs: pool page -> staging (read back to host memory after the submit).
+    if (swapOut.length) {
+      const staging = (this.swapOutStaging = this.staging(this.swapOutStaging, swapOut.length * pageBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'swapOut'));
+      swapOut.forEach((m, i) => enc.copyBufferToBuffer(this.pool.buffer, m.page * pageBytes, staging, i * pageBytes, pageBytes));
+    }
+    // 2. Copy-on-write copies.
     let numDispatches = 0;
-    // With profiling, each kernel gets a pass (and timestamps); otherwise one pass holds everything.
+    if (batch.pageCopies.length) {
+      const pass = enc.beginComputePass(this.timer.pass('page-copy'));
+      this.pageCopy.encode(pass, this.pool.buffer);
+      pass.end();
+      numDispatches++;
+    }
+    // 3. Swap-ins: host memory -> staging (writeBuffer, before the submit) -> pool page (in order, after 1 and 2).
+    if (swapIn.length) {
+      const staging = (this.swapInStaging = this.staging(this.swapInStaging, swapIn.length * pageBytes, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'swapIn'));
+      swapIn.forEach((m, i) => {
+        const data = this.hostSwap.get(m.hostSlot);
+        if (!data) throw new Error(`Swap-in of page ${m.page} from host slot ${m.hostSlot}, which holds nothing.`);
+        queue.writeBuffer(staging, i * pageBytes, data);
+        this.hostSwap.delete(m.hostSlot);
+        enc.copyBufferToBuffer(staging, i * pageBytes, this.pool.buffer, m.page * pageBytes, pageBytes);
+      });
+    }
+    // 4. The forward. With profiling, each kernel gets a pass (and timestamps); otherwise one pass holds everything.
     let shared: GPUComputePassEncoder | null = this.profile ? null : enc.beginComputePass(this.timer.pass('step'));
     const run = (label: string, record: (pass: GPUComputePassEncoder) => void) => {
       numDispatches++;
@@ -263,7 +327,6 @@ export class GpuModel {
 
     const w = this.weights;
     const wt = w.weightType;
-    if (batch.pageCopies.length) run('page-copy', (p) => this.pageCopy.encode(p, this.pool.buffer));
     if (T > 0) {
       run('embedding', (p) => this.embedding.encode(p, this.tokenIds, w.embed, this.x, T));
       for (let l = 0; l < c.numLayers; l++) {
@@ -294,7 +357,11 @@ export class GpuModel {
     this.timer.end(enc);
     queue.submit([enc.finish()]);
 
-    const [out, timing] = await Promise.all([ticket ? this.ring.read(ticket, this.hostOut) : Promise.resolve(this.hostOut), this.timer.read()]);
+    const [out, timing] = await Promise.all([
+      ticket ? this.ring.read(ticket, this.hostOut) : Promise.resolve(this.hostOut),
+      this.timer.read(),
+      swapOut.length ? this.keepSwappedOut(swapOut, pageBytes) : Promise.resolve(),
+    ]);
     const words = new Uint32Array(out.buffer, 0, S * 2);
     const floats = new Float32Array(out.buffer, 0, S * 2);
     const tokens: number[][] = [];
@@ -333,6 +400,8 @@ export class GpuModel {
     this.pageCopy.destroy();
     this.timer.destroy();
     this.ring.destroy();
+    this.swapOutStaging?.destroy();
+    this.swapInStaging?.destroy();
     this.weights.destroy();
   }
 }

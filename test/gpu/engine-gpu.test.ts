@@ -140,4 +140,41 @@ describe('engine on the GPU backend', () => {
     s.pause();
     s.configure(setup());
   });
+
+  /** Greedy outputs of `specs` on an engine with `numPages` pages and the given preemption mode. */
+  async function greedyUnder(numPages: number, preemptionMode: 'recompute' | 'swap', specs: Array<{ id: string; prompt: number[]; n?: number }>) {
+    const s = new EngineService(10, sharedGpu);
+    s.configure({ ...setup(), numPages, scheduler: { tenants: [{ id: 'a' }], maxNumBatchedTokens: 64, maxNumSeqs: 8, preemptionMode, numHostSwapPages: 64, enablePrefixCaching: false } });
+    await s.loadModel('tiny', gpuModel(sharedGpu, async () => ({ weights: syntheticWeights(CONFIG, { seed: 3 }) }), { maxModelLen: 128 }));
+    const out = new Map<string, number[]>();
+    const preempted: string[] = [];
+    for (const spec of specs) {
+      s.submit({ requestId: spec.id, tenant: 'a', model: 'tiny', promptTokenIds: spec.prompt, maxTokens: 24, n: spec.n ?? 1, sampling: { temperature: 0 } }, (e) => {
+        if (e.kind === 'token') out.set(e.requestId, [...(out.get(e.requestId) ?? []), ...e.tokenIds]);
+        if (e.kind === 'preempted') preempted.push(`${e.requestId}:${e.mode}`);
+      });
+    }
+    const engine = s.currentEngine!;
+    while (engine.numUnfinished > 0) await engine.step();
+    s.configure(setup());
+    return { out, preempted };
+  }
+
+  gpuTest('under memory pressure, swap and recompute preemption give the same tokens as an unpressured run; n = 2 forks share the prompt (copy-on-write)', async () => {
+    const r = mulberry32(77);
+    const specs = Array.from({ length: 6 }, (_, i) => ({ id: `p${i}`, prompt: Array.from({ length: 20 + 7 * i }, () => 3 + Math.floor(r() * 90)) }));
+    const free = await greedyUnder(64, 'recompute', specs);
+    expect(free.preempted).toEqual([]);
+    // 13 pages (12 usable) of 16 tokens hold 192 tokens; the six requests want up to 6 x ~79.
+    for (const mode of ['swap', 'recompute'] as const) {
+      const tight = await greedyUnder(13, mode, specs);
+      expect(tight.preempted.length, `${mode}: preemptions happened`).toBeGreaterThan(0);
+      expect(tight.preempted.every((p) => p.endsWith(`:${mode}`)), tight.preempted.join(',')).toBe(true);
+      expect(new Map([...tight.out].sort()), mode).toEqual(new Map([...free.out].sort()));
+    }
+    // Greedy n = 2: both samples equal the single-sample output (the fork copies the shared partial page).
+    const forked = await greedyUnder(64, 'recompute', [{ ...specs[1]!, n: 2 }]);
+    expect(forked.out.get('p1')).toEqual(free.out.get('p1'));
+    expect(forked.out.get('p1#1')).toEqual(free.out.get('p1'));
+  });
 });
