@@ -76,7 +76,8 @@ export class GpuRunner implements ModelRunner {
     return {
       sampled,
       gpuMs: res.timing.totalMs,
-      kernels: res.timing.passes,
+      // Only profiled steps split the time by kernel (GpuModel's profileEvery); the others report the total.
+      kernels: res.timing.passes.some((p) => p.label === 'step') ? [] : res.timing.passes,
       method: res.timing.method,
       numDispatches: res.numDispatches,
       ...work,

@@ -86,6 +86,11 @@ export interface GpuModelOptions {
   maxBlockTableEntries?: number;
   /** Time each kernel in its own pass (timestamps); default: when the adapter has timestamp-query. */
   profileKernels?: boolean;
+  /**
+   * With profiling, split every Nth step into per-kernel passes (default 8) and time the others as one
+   * pass: the kernel profile is a sample, and the other steps skip ~10 pass boundaries per layer.
+   */
+  profileEvery?: number;
 }
 
 export class GpuModel {
@@ -106,6 +111,8 @@ export class GpuModel {
   private readonly timer: GpuTimer;
   private readonly ring: ReadbackRing;
   private readonly profile: boolean;
+  private readonly profileEvery: number;
+  private numSteps = 0;
   // Step buffers, sized once.
   private readonly tokenIds: GPUBuffer;
   private readonly positions: GPUBuffer;
@@ -157,6 +164,7 @@ export class GpuModel {
     const kv = c.numKvHeads * c.headDim;
     const tpp = pool.layout.tokensPerPage;
     this.profile = opts.profileKernels ?? gpu.hasTimestamps;
+    this.profileEvery = Math.max(1, Math.floor(opts.profileEvery ?? 8));
 
     this.matmul = new MatmulKernel(gpu, this.cache);
     this.embedding = new EmbeddingKernel(device, this.cache, { dim: c.dim, format: weights.embedFormat, numRows: c.vocabSize });
@@ -315,8 +323,9 @@ export class GpuModel {
         enc.copyBufferToBuffer(staging, i * pageBytes, this.pool.buffer, m.page * pageBytes, pageBytes);
       });
     }
-    // 4. The forward. With profiling, each kernel gets a pass (and timestamps); otherwise one pass holds everything.
-    let shared: GPUComputePassEncoder | null = this.profile ? null : enc.beginComputePass(this.timer.pass('step'));
+    // 4. The forward. On a profiled step each kernel gets a pass (and timestamps); otherwise one pass holds everything.
+    const profiled = this.profile && this.numSteps++ % this.profileEvery === 0;
+    let shared: GPUComputePassEncoder | null = profiled ? null : enc.beginComputePass(this.timer.pass('step'));
     const run = (label: string, record: (pass: GPUComputePassEncoder) => void) => {
       numDispatches++;
       if (shared) return record(shared);
