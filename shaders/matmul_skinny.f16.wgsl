@@ -15,7 +15,8 @@ enable f16;
 
 override WG: u32 = 256u;     // threads per workgroup (power of two)
 override MR: u32 = 1u;       // rows of x per workgroup (<= 16); wid.z walks chunks of MR rows
-override NR: u32 = 4u;       // rows of W per workgroup (<= 4)
+override NR: u32 = 4u;       // rows of W per group (<= 4)
+override GPW: u32 = 1u;      // groups of NR rows per workgroup
 override EPILOGUE: u32 = 0u;
 override RCH: u32 = 8u;      // values reduced per round of the tree
 
@@ -43,52 +44,58 @@ fn main(@builtin(local_invocation_index) lid: u32,
   let N = params.N;
   let KV = params.KP / 4u;       // x row length in vec4
   let WV = params.KP / 8u;       // W row length in 8-weight steps (two vec4<f16>)
-  let n0 = (wid.y * nwg.x + wid.x) * NR;
-  if (n0 >= N) { return; }       // whole workgroup leaves together (uniform), before any barrier
-  let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
+  // GPW consecutive groups of NR rows per workgroup: 1 on hardware (one group each), more on software
+  // adapters, where launching a workgroup costs more than a group's work (the loop is uniform).
+  for (var gi = 0u; gi < GPW; gi++) {
+    let n0 = ((wid.y * nwg.x + wid.x) * GPW + gi) * NR;
+    if (n0 >= N) { break; }        // whole workgroup leaves together (uniform)
+    let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
 
-  var acc: array<array<f32, 4>, 16>;   // acc[m][rr]
-  for (var c = lid; c < WV; c += WG) {
-    var wa: array<vec4<f16>, 4>;
-    var wb: array<vec4<f16>, 4>;
-    for (var rr = 0u; rr < NR; rr++) {
-      let row = min(n0 + rr, N - 1u) * (2u * WV);
-      wa[rr] = w[row + 2u * c];
-      wb[rr] = w[row + 2u * c + 1u];
+    // Explicitly zeroed: each group starts from 0 (an uninitialised var in a loop kept its last values on SwiftShader).
+    var acc = array<array<f32, 4>, 16>();   // acc[m][rr]
+    for (var c = lid; c < WV; c += WG) {
+      var wa: array<vec4<f16>, 4>;
+      var wb: array<vec4<f16>, 4>;
+      for (var rr = 0u; rr < NR; rr++) {
+        let row = min(n0 + rr, N - 1u) * (2u * WV);
+        wa[rr] = w[row + 2u * c];
+        wb[rr] = w[row + 2u * c + 1u];
+      }
+      for (var m = 0u; m < MR; m++) {
+        let xrow = (m0 + min(m, M - 1u - m0)) * KV;
+        let xa = vec4<f16>(x[xrow + 2u * c]);
+        let xb = vec4<f16>(x[xrow + 2u * c + 1u]);
+        for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += f32(dot(xa, wa[rr]) + dot(xb, wb[rr])); }
+      }
     }
-    for (var m = 0u; m < MR; m++) {
-      let xrow = (m0 + min(m, M - 1u - m0)) * KV;
-      let xa = vec4<f16>(x[xrow + 2u * c]);
-      let xb = vec4<f16>(x[xrow + 2u * c + 1u]);
-      for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += f32(dot(xa, wa[rr]) + dot(xb, wb[rr])); }
-    }
-  }
 
-  // Reduce the MR·NR values over the workgroup, RCH at a time.
-  for (var base = 0u; base < MR * NR; base += RCH) {
-    for (var j = 0u; j < RCH; j++) {
-      let v = base + j;
-      if (v < MR * NR) { red[j * WG + lid] = acc[v / NR][v % NR]; }
-    }
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s = s / 2u) {
-      if (lid < s) {
-        for (var j = 0u; j < RCH; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
+    // Reduce the MR·NR values over the workgroup, RCH at a time.
+    for (var base = 0u; base < MR * NR; base += RCH) {
+      for (var j = 0u; j < RCH; j++) {
+        let v = base + j;
+        if (v < MR * NR) { red[j * WG + lid] = acc[v / NR][v % NR]; }
       }
       workgroupBarrier();
-    }
-    let v = base + lid;
-    if (lid < RCH && v < MR * NR) {
-      let m = m0 + v / NR;
-      let n = n0 + v % NR;
-      if (m < M && n < N) {
-        let o = m * N + n;
-        var out = red[lid * WG];
-        if (EPILOGUE == 1u) { out += r[o]; }
-        if (EPILOGUE == 2u) { out += y[o]; }
-        y[o] = out;
+      for (var s = WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+          for (var j = 0u; j < RCH; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
+        }
+        workgroupBarrier();
       }
+      let v = base + lid;
+      if (lid < RCH && v < MR * NR) {
+        let m = m0 + v / NR;
+        let n = n0 + v % NR;
+        if (m < M && n < N) {
+          let o = m * N + n;
+          var out = red[lid * WG];
+          if (EPILOGUE == 1u) { out += r[o]; }
+          if (EPILOGUE == 2u) { out += y[o]; }
+          y[o] = out;
+        }
+      }
+      workgroupBarrier();   // red is rewritten by the next round
     }
-    workgroupBarrier();   // red is rewritten by the next round
+    workgroupBarrier();          // red is rewritten by the next group
   }
 }

@@ -19,13 +19,14 @@
 //          partial sums; rows m >= M re-read row M-1 (cached) and are never stored.
 // Reduction: values are reduced RCH at a time: red[j][t] holds thread t's partial for value j; a halving
 //          tree (log2 WG barriers) leaves the sum in red[j][0]. WG must be a power of two.
-// Grid:    G = ceil(N / NR) workgroups as (min(G, 65535), ceil(G / 65535), ceil(M / MR)); group g =
-//          wid.y·nwg.x + wid.x; wid.z picks the chunk of MR rows of x (M > 16 on hardware: each chunk
+// Grid:    G = ceil(N / NR / GPW) workgroups as (min(G, 65535), ceil(G / 65535), ceil(M / MR)); workgroup
+//          w = wid.y·nwg.x + wid.x handles the groups of NR rows w·GPW .. w·GPW + GPW - 1; wid.z picks the chunk of MR rows of x (M > 16 on hardware: each chunk
 //          re-reads W, from L2 for the models' sizes, which still beats a grid of few tiled workgroups).
 
 override WG: u32 = 256u;     // threads per workgroup (power of two)
 override MR: u32 = 1u;       // rows of x per workgroup (<= 16); wid.z walks chunks of MR rows
-override NR: u32 = 4u;       // rows of W per workgroup (<= 4)
+override NR: u32 = 4u;       // rows of W per group (<= 4)
+override GPW: u32 = 1u;      // groups of NR rows per workgroup
 override WF16: u32 = 0u;     // 1: W is packed f16
 override EPILOGUE: u32 = 0u;
 override RCH: u32 = 8u;      // values reduced per round of the tree
@@ -55,61 +56,67 @@ fn main(@builtin(local_invocation_index) lid: u32,
   let N = params.N;
   let KV = params.KP / 4u;       // x row length in vec4
   let WV = params.KP / EPV;      // W row length in vec4<u32>
-  let n0 = (wid.y * nwg.x + wid.x) * NR;
-  if (n0 >= N) { return; }       // whole workgroup leaves together (uniform), before any barrier
-  let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
+  // GPW consecutive groups of NR rows per workgroup: 1 on hardware (one group each), more on software
+  // adapters, where launching a workgroup costs more than a group's work (the loop is uniform).
+  for (var gi = 0u; gi < GPW; gi++) {
+    let n0 = ((wid.y * nwg.x + wid.x) * GPW + gi) * NR;
+    if (n0 >= N) { break; }        // whole workgroup leaves together (uniform)
+    let m0 = wid.z * MR;           // this workgroup's chunk of x rows: m0 .. m0 + MR - 1
 
-  var acc: array<array<f32, 4>, 16>;   // acc[m][rr]
-  for (var c = lid; c < WV; c += WG) {
-    // W: NR independent loads, then unpacked (or bitcast) to 2 × vec4<f32> per row.
-    var wf: array<array<vec4<f32>, 2>, 4>;
-    for (var rr = 0u; rr < NR; rr++) {
-      let q = w[min(n0 + rr, N - 1u) * WV + c];
-      if (WF16 == 1u) {
-        wf[rr][0] = vec4<f32>(unpack2x16float(q.x), unpack2x16float(q.y));
-        wf[rr][1] = vec4<f32>(unpack2x16float(q.z), unpack2x16float(q.w));
-      } else {
-        wf[rr][0] = bitcast<vec4<f32>>(q);
+    // Explicitly zeroed: each group starts from 0 (an uninitialised var in a loop kept its last values on SwiftShader).
+    var acc = array<array<f32, 4>, 16>();   // acc[m][rr]
+    for (var c = lid; c < WV; c += WG) {
+      // W: NR independent loads, then unpacked (or bitcast) to 2 × vec4<f32> per row.
+      var wf: array<array<vec4<f32>, 2>, 4>;
+      for (var rr = 0u; rr < NR; rr++) {
+        let q = w[min(n0 + rr, N - 1u) * WV + c];
+        if (WF16 == 1u) {
+          wf[rr][0] = vec4<f32>(unpack2x16float(q.x), unpack2x16float(q.y));
+          wf[rr][1] = vec4<f32>(unpack2x16float(q.z), unpack2x16float(q.w));
+        } else {
+          wf[rr][0] = bitcast<vec4<f32>>(q);
+        }
+      }
+      for (var m = 0u; m < MR; m++) {
+        let xrow = (m0 + min(m, M - 1u - m0)) * KV;
+        if (WF16 == 1u) {
+          let xa = x[xrow + 2u * c];
+          let xb = x[xrow + 2u * c + 1u];
+          for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += dot(xa, wf[rr][0]) + dot(xb, wf[rr][1]); }
+        } else {
+          let xa = x[xrow + c];
+          for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += dot(xa, wf[rr][0]); }
+        }
       }
     }
-    for (var m = 0u; m < MR; m++) {
-      let xrow = (m0 + min(m, M - 1u - m0)) * KV;
-      if (WF16 == 1u) {
-        let xa = x[xrow + 2u * c];
-        let xb = x[xrow + 2u * c + 1u];
-        for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += dot(xa, wf[rr][0]) + dot(xb, wf[rr][1]); }
-      } else {
-        let xa = x[xrow + c];
-        for (var rr = 0u; rr < NR; rr++) { acc[m][rr] += dot(xa, wf[rr][0]); }
-      }
-    }
-  }
 
-  // Reduce the MR·NR values over the workgroup, RCH at a time.
-  for (var base = 0u; base < MR * NR; base += RCH) {
-    for (var j = 0u; j < RCH; j++) {
-      let v = base + j;
-      if (v < MR * NR) { red[j * WG + lid] = acc[v / NR][v % NR]; }
-    }
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s = s / 2u) {
-      if (lid < s) {
-        for (var j = 0u; j < RCH; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
+    // Reduce the MR·NR values over the workgroup, RCH at a time.
+    for (var base = 0u; base < MR * NR; base += RCH) {
+      for (var j = 0u; j < RCH; j++) {
+        let v = base + j;
+        if (v < MR * NR) { red[j * WG + lid] = acc[v / NR][v % NR]; }
       }
       workgroupBarrier();
-    }
-    let v = base + lid;
-    if (lid < RCH && v < MR * NR) {
-      let m = m0 + v / NR;
-      let n = n0 + v % NR;
-      if (m < M && n < N) {
-        let o = m * N + n;
-        var out = red[lid * WG];
-        if (EPILOGUE == 1u) { out += r[o]; }
-        if (EPILOGUE == 2u) { out += y[o]; }
-        y[o] = out;
+      for (var s = WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+          for (var j = 0u; j < RCH; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
+        }
+        workgroupBarrier();
       }
+      let v = base + lid;
+      if (lid < RCH && v < MR * NR) {
+        let m = m0 + v / NR;
+        let n = n0 + v % NR;
+        if (m < M && n < N) {
+          let o = m * N + n;
+          var out = red[lid * WG];
+          if (EPILOGUE == 1u) { out += r[o]; }
+          if (EPILOGUE == 2u) { out += y[o]; }
+          y[o] = out;
+        }
+      }
+      workgroupBarrier();   // red is rewritten by the next round
     }
-    workgroupBarrier();   // red is rewritten by the next round
+    workgroupBarrier();          // red is rewritten by the next group
   }
 }

@@ -12,7 +12,8 @@
 // Variants (overrides): WF16 = 0: W is f32, read as vec4<u32> and bitcast (4 weights per load);
 //          WF16 = 1: W is f16 packed two per u32 (src/kernels/f16.ts), 8 weights per vec4<u32> load,
 //          unpacked with unpack2x16float (no shader-f16 needed, half the weight bytes).
-//          EPILOGUE as above. The skinny variants for M <= 16 are in matmul_skinny*.wgsl.
+//          EPILOGUE as above. The skinny variants for decode-sized M are in matmul_skinny*.wgsl;
+//          src/kernels/matmul_variant.ts says which runs where.
 //
 // Tiling:  a workgroup of WGX × WGY threads computes a BM × BN block of y, BM = TM·WGY, BN = TN·WGX.
 //          Thread (tx, ty) owns TM × TN outputs, split into 4-wide groups spread over the block so that

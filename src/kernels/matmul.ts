@@ -148,7 +148,7 @@ export class MatmulKernel {
       });
     } else {
       const code = variant === 'skinny-subgroup' ? skinnySubgroupCode : variant === 'skinny-f16' ? skinnyF16Code : skinnyCode;
-      const constants: Record<string, number> = { WG: skinny.wg, MR: mr, NR: skinny.nr, EPILOGUE: epilogue };
+      const constants: Record<string, number> = { WG: skinny.wg, MR: mr, NR: skinny.nr, GPW: skinny.gpw, EPILOGUE: epilogue };
       if (variant !== 'skinny-f16') constants['WF16'] = wf16;
       if (variant !== 'skinny-subgroup') constants['RCH'] = skinny.rch;
       p = this.cache.compute({ label, code, layout: this.pipelineLayout, constants });
@@ -244,7 +244,7 @@ export class MatmulKernel {
       const { wgx, wgy, tm, tn } = this.config.tiled;
       workgroups = [Math.ceil(N / (tn * wgx)), Math.ceil(M / (tm * wgy)), 1];
     } else {
-      const groups = Math.ceil(N / this.config.skinny.nr);
+      const groups = Math.ceil(N / (this.config.skinny.nr * this.config.skinny.gpw));
       const gx = Math.min(groups, this.device.limits.maxComputeWorkgroupsPerDimension);
       workgroups = [gx, Math.ceil(groups / gx), Math.ceil(M / mr)];
     }

@@ -4,7 +4,7 @@
  *
  * Variants (each documented in its shader's header):
  *   tiled            shaders/matmul_tiled.wgsl            register-blocked GEMM, prefill-sized M
- *   skinny           shaders/matmul_skinny.wgsl           matrix-vector for M <= 16, workgroup-memory reduction
+ *   skinny           shaders/matmul_skinny.wgsl           matrix-vector, 16 rows of x a workgroup, workgroup-memory reduction
  *   skinny-subgroup  shaders/matmul_skinny_subgroups.wgsl the same, reduced with subgroupAdd (needs `subgroups`)
  *   skinny-f16       shaders/matmul_skinny.f16.wgsl       the same with native f16 products (needs `shader-f16`, f16 W)
  * Weight types: 'f32', and 'f16' (packed two per u32, src/kernels/f16.ts; read by every variant, with
@@ -35,9 +35,9 @@ export interface MatmulFeatures {
  * software adapters (SOFTWARE_CONFIG says why).
  *   1. M > skinnyMaxM                           -> tiled (enough rows to reuse each loaded W tile BM times);
  *      (M > 16 on the skinny path runs in chunks of 16 rows, each re-reading W)
- *   2. M <= 16 and the device has subgroups     -> skinny-subgroup (decode is bound by weight bytes, which
+ *   2. otherwise, if the device has subgroups  -> skinny-subgroup (decode is bound by weight bytes, which
  *      every skinny variant reads once; they differ in the reduction, and subgroupAdd needs no barriers);
- *   3. M <= 16, f16 weights and shader-f16      -> skinny-f16 (f16 products halve the ALU work per weight);
+ *   3. otherwise, f16 weights and shader-f16    -> skinny-f16 (f16 products halve the ALU work per weight);
  *   4. otherwise                                -> skinny (portable: compatibility mode, no features).
  * N and K do not change the choice: both kernels handle any N and K (K padded, see matmul_layout.ts).
  */
@@ -75,8 +75,11 @@ export interface MatmulConfig {
   name: string;
   /** tiled: threads WGX × WGY, each TM × TN outputs (multiples of 4, <= 8), BK k-columns per tile (multiple of 8). */
   tiled: { wgx: number; wgy: number; tm: number; tn: number; bk: number };
-  /** skinny*: WG threads (power of two), NR rows of W per workgroup (<= 4), RCH values per tree round. */
-  skinny: { wg: number; nr: number; rch: number };
+  /**
+   * skinny*: WG threads (power of two), NR rows of W per group (<= 4), GPW groups per workgroup (one
+   * after the other), RCH values per tree round.
+   */
+  skinny: { wg: number; nr: number; gpw: number; rch: number };
   /** The automatic choice runs skinny for M <= skinnyMaxM (chooseMatmulVariant). */
   skinnyMaxM: number;
 }
@@ -93,7 +96,7 @@ export interface MatmulConfig {
 export const HARDWARE_CONFIG: MatmulConfig = {
   name: 'hardware: tiled 128x128 (16x16 threads, 8x8 each, BK 8); skinny 256 threads x 4 rows',
   tiled: { wgx: 16, wgy: 16, tm: 8, tn: 8, bk: 8 },
-  skinny: { wg: 256, nr: 4, rch: 8 },
+  skinny: { wg: 256, nr: 4, gpw: 1, rch: 8 },
   skinnyMaxM: 64,
 };
 
@@ -102,7 +105,7 @@ export const HARDWARE_CONFIG: MatmulConfig = {
  * and a barrier switches between all of its groups, so fewer invocations per workgroup cost less, and
  * a loop without barriers beats staging tiles in workgroup memory (on a CPU, caches already do that).
  * So skinny uses ONE SIMD group (4 threads) per workgroup, for which subgroupAdd and its one barrier are
- * nearly free, and the automatic choice runs skinny for EVERY M (chunks of 16 rows, skinnyMaxM = ∞);
+ * nearly free, each workgroup doing 8 groups of 4 rows in turn (fewer workgroup launches), and the automatic choice runs skinny for EVERY M (chunks of 16 rows, skinnyMaxM = ∞);
  * tiled (when forced) uses 64 × 64 blocks of 8 × 8 threads. Measured on SwiftShader (2 cores shared with
  * other work, GPU timestamps, medians of 5): skinny-subgroup vs tiled 256³ 89 vs 200 ms, 512³ 754 vs
  * 2694 ms, 32×2048×2048 816 vs 5034 ms, 128×768×768 463 vs 926 ms; skinny 1×2048×2048 took 49 ms with
@@ -112,9 +115,9 @@ export const HARDWARE_CONFIG: MatmulConfig = {
  * software run.
  */
 export const SOFTWARE_CONFIG: MatmulConfig = {
-  name: 'software: skinny for every M (4 threads x 4 rows, chunks of 16 rows); tiled 64x64 (8x8 threads, 8x8 each, BK 8)',
+  name: 'software: skinny for every M (4 threads x 4 rows x 8 groups, chunks of 16 rows); tiled 64x64 (8x8 threads, 8x8 each, BK 8)',
   tiled: { wgx: 8, wgy: 8, tm: 8, tn: 8, bk: 8 },
-  skinny: { wg: 4, nr: 4, rch: 4 },
+  skinny: { wg: 4, nr: 4, gpw: 8, rch: 4 },
   skinnyMaxM: Number.POSITIVE_INFINITY,
 };
 
@@ -147,6 +150,7 @@ export function checkMatmulConfig(
   if (wg & (wg - 1) || wg < 4) bad('skinny WG must be a power of two >= 4');
   if (wg > limits.maxComputeInvocationsPerWorkgroup || wg > limits.maxComputeWorkgroupSizeX) bad('skinny WG over the limits');
   if (nr < 1 || nr > 4) bad('skinny NR must be 1..4');
+  if (!(c.skinny.gpw >= 1) || !Number.isInteger(c.skinny.gpw)) bad('skinny GPW must be a whole number >= 1');
   const subgroupBytes = (wg / 4) * SKINNY_MAX_M * nr * 4;
   if (subgroupBytes > limits.maxComputeWorkgroupStorageSize) bad(`skinny-subgroup needs ${subgroupBytes} B of workgroup memory`);
   if (rch * wg * 4 > limits.maxComputeWorkgroupStorageSize) bad('skinny RCH × WG over the workgroup memory limit');
