@@ -6,6 +6,7 @@ import { kernelsMatmulSuite } from './kernels-matmul';
 import { kernelsElementwiseSuite } from './kernels-elementwise';
 import { kernelsAttentionSuite } from './kernels-attention';
 import { modelSuite } from './model';
+import { servingSuite } from './serving';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
@@ -14,4 +15,5 @@ export const suites: Record<string, BenchSuite> = {
   [kernelsElementwiseSuite.name]: kernelsElementwiseSuite,
   [kernelsAttentionSuite.name]: kernelsAttentionSuite,
   [modelSuite.name]: modelSuite,
+  [servingSuite.name]: servingSuite,
 };
