@@ -26,7 +26,7 @@
  * wall clock. Each case's params carry the metrics of its last timed replay (numbers only; src/metrics
  * definitions, in ms and per second of the engine clock): TTFT / TPOT / ITL / E2E p50 and p99, request and
  * output-token throughput, goodput, SLO attainment, KV usage (mean, peak), preemptions, steps, and the
- * per-tenant TTFT p50. `--smoke`: one GPU case (fcfs, paged) of 3 short requests (simulated if no model).
+ * per-tenant TTFT p50. `--smoke`: one GPU case (fcfs, paged) of 2 requests of 2-3 output tokens (simulated if no model).
  */
 import type { GpuContext } from '../../gpu';
 import { EngineService, simulatedModel, type EngineSetup, type RunnerFactory } from '../../engine/service';
@@ -57,10 +57,10 @@ const SIM_SLO: Slo = { ttftMs: 500, tpotMs: 50 };
 function workload(smoke: boolean, slo: Slo, vocabSize: number): WorkloadConfig {
   return {
     seed: 7,
-    numRequests: smoke ? 3 : 16,
+    numRequests: smoke ? 2 : 16,
     arrival: { kind: 'infinite' },
-    promptLength: smoke ? { kind: 'uniform', min: 4, max: 16 } : { kind: 'uniform', min: 8, max: 64 },
-    outputLength: smoke ? { kind: 'uniform', min: 2, max: 4 } : { kind: 'uniform', min: 8, max: 32 },
+    promptLength: smoke ? { kind: 'uniform', min: 4, max: 8 } : { kind: 'uniform', min: 8, max: 64 },
+    outputLength: smoke ? { kind: 'uniform', min: 2, max: 3 } : { kind: 'uniform', min: 8, max: 32 },
     vocabSize,
     firstTokenId: 3,
     model: 'm',
