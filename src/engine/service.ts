@@ -16,7 +16,7 @@ import type { RunReport } from '../metrics';
 import type { ModelRunner } from './runner';
 import type { Tokenizer } from '../model/tokenizer';
 import type { KvPoolLayout } from '../kernels/kv-layout';
-import { storageBuffer, type GpuContext } from '../gpu';
+import { formatBytes, GpuOutOfMemoryError, storageBuffer, withErrorScopes, type GpuContext } from '../gpu';
 import { MODEL_SHAPES, type ModelShape } from './simulated/cost-model';
 import { GPU_SPECS } from './simulated/gpu-specs';
 import { SimulatedRunner } from './simulated/simulated-runner';
@@ -210,7 +210,24 @@ export class EngineService {
   private async gpuPool(numPages: number, pageBytes: number, layout: KVLayout, tokensPerPage: number): Promise<RunnerEnv['gpuPool']> {
     if (!this.gpu) throw new Error('This engine has no GPU (it was created for the simulated backend only).');
     const ctx = await this.gpu();
-    this.poolBuffer ??= storageBuffer(ctx.device, 'Engine.kvPool', numPages * pageBytes);
+    if (!this.poolBuffer) {
+      const bytes = numPages * pageBytes;
+      const limit = Math.min(ctx.limits.maxBufferSize, ctx.limits.maxStorageBufferBindingSize);
+      const fit = Math.floor(limit / pageBytes);
+      if (bytes > limit) {
+        throw new RangeError(
+          `A KV pool of ${numPages} pages x ${formatBytes(pageBytes)} = ${formatBytes(bytes)} exceeds this GPU's largest storage buffer (${formatBytes(limit)}); at most ${fit} pages fit.`,
+        );
+      }
+      try {
+        this.poolBuffer = await withErrorScopes(ctx.device, 'KV pool', () => storageBuffer(ctx.device, 'Engine.kvPool', bytes), bytes);
+      } catch (e) {
+        if (e instanceof GpuOutOfMemoryError) {
+          throw new GpuOutOfMemoryError('KV pool', `${e.gpuMessage}; ${numPages} pages did not fit in free GPU memory, try ${Math.max(2, Math.floor(numPages / 2))} or fewer`, bytes);
+        }
+        throw e;
+      }
+    }
     const poolLayout: KvPoolLayout = { numPages, numLayers: layout.numLayers, numKvHeads: layout.numKvHeads, headDim: layout.headDim, tokensPerPage };
     return { buffer: this.poolBuffer, layout: poolLayout };
   }

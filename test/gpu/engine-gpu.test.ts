@@ -177,4 +177,20 @@ describe('engine on the GPU backend', () => {
     expect(forked.out.get('p1')).toEqual(free.out.get('p1'));
     expect(forked.out.get('p1#1')).toEqual(free.out.get('p1'));
   });
+
+  gpuTest('a pool larger than the device can bind is refused with the size that fits; nothing else is affected', async ({ ctx }) => {
+    const s = new EngineService(10, sharedGpu);
+    // 2 layers x 2 kv heads x 16 dims x 2 (K, V) x 4 B = 512 B per token; 16 tokens = 8 KiB pages.
+    const pageBytes = 8192;
+    const numPages = Math.floor(ctx.limits.maxStorageBufferBindingSize / pageBytes) + 10;
+    s.configure({ ...setup(), numPages });
+    const err = await s.loadModel('tiny', gpuModel(sharedGpu, async () => ({ weights: syntheticWeights(CONFIG, { seed: 3 }) }))).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(new RegExp(`exceeds this GPU's largest storage buffer .*; at most ${numPages - 10} pages fit`));
+    // The engine still works with a pool that fits.
+    s.configure(setup());
+    await s.loadModel('tiny', gpuModel(sharedGpu, async () => ({ weights: syntheticWeights(CONFIG, { seed: 3 }) })));
+    expect(s.listSessions().map((x) => x.id)).toEqual(['tiny']);
+    s.configure(setup());
+  });
 });
