@@ -68,15 +68,8 @@ export class PipelineCache {
     return `${codeId}|${spec.entryPoint ?? 'main'}|${constants}|${layoutId}`;
   }
 
-  /** The pipeline for `spec`, created synchronously the first time. */
-  compute(spec: ComputePipelineSpec): GPUComputePipeline {
-    const key = this.key(spec);
-    const hit = this.pipelines.get(key);
-    if (hit) {
-      this.numHits++;
-      return hit;
-    }
-    const pipeline = this.device.createComputePipeline({
+  private descriptor(spec: ComputePipelineSpec): GPUComputePipelineDescriptor {
+    return {
       label: spec.label,
       layout: spec.layout ?? 'auto',
       compute: {
@@ -84,31 +77,30 @@ export class PipelineCache {
         entryPoint: spec.entryPoint ?? 'main',
         ...(spec.constants ? { constants: spec.constants } : {}),
       },
-    });
+    };
+  }
+
+  private remember(key: string, pipeline: GPUComputePipeline): GPUComputePipeline {
     this.pipelines.set(key, pipeline);
     this.numCreated++;
     return pipeline;
   }
 
+  private hit(key: string): GPUComputePipeline | undefined {
+    const p = this.pipelines.get(key);
+    if (p) this.numHits++;
+    return p;
+  }
+
+  /** The pipeline for `spec`, created synchronously the first time. */
+  compute(spec: ComputePipelineSpec): GPUComputePipeline {
+    const key = this.key(spec);
+    return this.hit(key) ?? this.remember(key, this.device.createComputePipeline(this.descriptor(spec)));
+  }
+
   /** Same as `compute` but compiles off the main thread where the implementation can. */
   async computeAsync(spec: ComputePipelineSpec): Promise<GPUComputePipeline> {
     const key = this.key(spec);
-    const hit = this.pipelines.get(key);
-    if (hit) {
-      this.numHits++;
-      return hit;
-    }
-    const pipeline = await this.device.createComputePipelineAsync({
-      label: spec.label,
-      layout: spec.layout ?? 'auto',
-      compute: {
-        module: this.module(spec.code, spec.label),
-        entryPoint: spec.entryPoint ?? 'main',
-        ...(spec.constants ? { constants: spec.constants } : {}),
-      },
-    });
-    this.pipelines.set(key, pipeline);
-    this.numCreated++;
-    return pipeline;
+    return this.hit(key) ?? this.remember(key, await this.device.createComputePipelineAsync(this.descriptor(spec)));
   }
 }
