@@ -7,8 +7,11 @@ import type { SchedulerOutput } from '../scheduler';
 import type { GpuModel, ForwardRow } from '../model/gpu-model';
 import type { ModelRunner, StepResult } from './runner';
 
-/** FLOPs and bytes of a step, for the kernel profile's achieved GFLOP/s and GB/s (same formulas as the cost model). */
-function stepWork(out: SchedulerOutput, m: GpuModel): { flops: number; bytes: number } {
+/**
+ * FLOPs and bytes of a step, for the kernel profile's achieved GFLOP/s and GB/s (same formulas as the cost
+ * model); rows are the step's scheduled rows (also used by the calibration mode, calibrate-gpu.ts).
+ */
+export function stepWork(rows: ReadonlyArray<{ numTokens: number; positionStart: number; numSamples: number }>, m: Pick<GpuModel, 'config' | 'weights'>): { flops: number; bytes: number } {
   const c = m.config;
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
@@ -18,7 +21,7 @@ function stepWork(out: SchedulerOutput, m: GpuModel): { flops: number; bytes: nu
   let S = 0;
   let attn = 0;
   let kvRead = 0;
-  for (const r of out.scheduled) {
+  for (const r of rows) {
     const end = r.positionStart + r.numTokens;
     T += r.numTokens;
     S += r.numSamples;
@@ -72,7 +75,7 @@ export class GpuRunner implements ModelRunner {
     out.scheduled.forEach((r, i) => {
       if (r.numSamples > 0) sampled.set(r.requestId, res.tokens[i]!);
     });
-    const work = stepWork(out, this.model);
+    const work = stepWork(out.scheduled, this.model);
     return {
       sampled,
       gpuMs: res.timing.totalMs,

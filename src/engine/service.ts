@@ -10,7 +10,7 @@ import { generateWorkload, parseTrace, traceToRequests, type GeneratedRequest, t
 import { RealClock, VirtualClock, type EngineClock } from './clock';
 import { Engine, type RequestListener } from './engine';
 import { EngineLoop, type LoopState } from './loop';
-import { PoolMirror } from './pool-mirror';
+import { MIRROR_HEADER, PAGE_FIELDS, PoolMirror } from './pool-mirror';
 import { RunRecorder } from './run-recorder';
 import type { RunReport } from '../metrics';
 import type { ModelRunner } from './runner';
@@ -18,7 +18,8 @@ import type { Tokenizer } from '../model/tokenizer';
 import type { KvPoolLayout } from '../kernels/kv-layout';
 import { formatBytes, GpuOutOfMemoryError, storageBuffer, withErrorScopes, type GpuContext } from '../gpu';
 import { MODEL_SHAPES, type ModelShape } from './simulated/cost-model';
-import { GPU_SPECS } from './simulated/gpu-specs';
+import { GPU_SPECS, type Efficiency } from './simulated/gpu-specs';
+import { calibrateOnGpu, type CalibrationOptions, type CalibrationResult } from './calibrate-gpu';
 import { SimulatedRunner } from './simulated/simulated-runner';
 import type { EngineStepRecord, RequestEvent } from './telemetry';
 
@@ -87,6 +88,43 @@ export interface TraceStarted extends WorkloadStarted {
   skipped: Array<{ line: number; reason: string }>;
 }
 
+/**
+ * How startWorkload() turns the generated requests into submissions, beyond their arrival times.
+ * The playground's default scenario uses text prompts and a closed loop; the gang lesson uses `parallel`.
+ */
+export interface WorkloadOptions {
+  /**
+   * Text prompts for a model with a tokenizer: request i's prompt is BOS + [sharedPrefixes[k] when the
+   * generator gave it shared prefix k] + one of `bodies` (picked by the request's sampling seed); the
+   * generated prompt lengths are not used. Token events of these requests carry decoded text in telemetry.
+   */
+  text?: { bodies: string[]; sharedPrefixes?: string[] };
+  /**
+   * Closed loop: at most this many requests in flight (a number of users each waiting for its answer);
+   * the next request arrives when one finishes. The generated arrival times are not used.
+   */
+  maxConcurrency?: number;
+  /**
+   * Requests with n > 1: `n` (default) one request whose samples fork after its prefill, admitted
+   * all-or-nothing; `gang` n tagged requests of n = 1 (RequestSpec.gang), admitted all-or-nothing, each with
+   * its own prompt pages; `independent` n requests of n = 1, each admitted when it fits.
+   */
+  parallel?: 'n' | 'gang' | 'independent';
+}
+
+/** One page of the pool as the pool view's tooltip shows it (read on hover, not per step). */
+export interface PageDetail {
+  page: number;
+  owner: { tenant: string; requestId: string; model: string } | null;
+  refCount: number;
+  /** Tokens of KV the page holds (the pool mirror's fill; -1 = full, a cached page nobody holds). */
+  fill: number;
+  /** First 8 hex digits of the page's prefix-cache hash (null: not a full, hashed page). */
+  hashPrefix: string | null;
+  /** The owner's tokens in this page as display pieces (models with a tokenizer, running owner only). */
+  tokenTexts: string[] | null;
+}
+
 /** A page range of the pool with its own free queue (partitions); one region 'shared' otherwise. */
 export interface PoolRegionInfo {
   name: string;
@@ -149,8 +187,11 @@ export interface RunnerFactory {
   create(env: RunnerEnv): Promise<ModelRunner>;
 }
 
-/** A simulated model of a published shape on a GPU spec; tokens are hashes (meaningless), timings modelled. */
-export function simulatedModel(shapeId: string, gpuId: string, maxModelLen = 4096): RunnerFactory {
+/**
+ * A simulated model of a published shape on a GPU spec; tokens are hashes (meaningless), timings modelled.
+ * `efficiency` replaces the spec's default efficiency factors (e.g. from the calibration mode).
+ */
+export function simulatedModel(shapeId: string, gpuId: string, maxModelLen = 4096, efficiency?: Efficiency): RunnerFactory {
   const shape: (ModelShape & { name: string }) | undefined = MODEL_SHAPES[shapeId];
   const gpu = GPU_SPECS[gpuId];
   if (!shape) throw new Error(`Unknown model shape "${shapeId}"; known: ${Object.keys(MODEL_SHAPES).join(', ')}.`);
@@ -161,12 +202,12 @@ export function simulatedModel(shapeId: string, gpuId: string, maxModelLen = 409
     async describe() {
       const layout: KVLayout = { numLayers: shape.numLayers, numKvHeads: shape.numKvHeads, headDim: shape.headDim, elementBytes: 2 };
       return {
-        info: { label: `${shape.name} on a simulated ${gpu.name}`, kind: 'simulated', layout, maxModelLen, vocabSize: shape.vocabSize, note: `simulated: step times from a roofline of ${gpu.source}; tokens are placeholders` },
+        info: { label: `${shape.name} on a simulated ${gpu.name}`, kind: 'simulated', layout, maxModelLen, vocabSize: shape.vocabSize, note: `simulated: step times from a roofline of ${gpu.source}${efficiency ? ` at efficiencies compute ${efficiency.compute.toFixed(3)}, memory ${efficiency.memory.toFixed(3)} (calibrated)` : ''}; tokens are placeholders` },
         eosTokenIds: eos,
       };
     },
     async create(env) {
-      return new SimulatedRunner(env.sessionId, shape, gpu, env.clock, { weightBytesPerParam: 2, kvBytesPerElement: 2 }, eos);
+      return new SimulatedRunner(env.sessionId, shape, gpu, env.clock, { weightBytesPerParam: 2, kvBytesPerElement: 2, ...(efficiency ? { efficiency } : {}) }, eos);
     },
   };
 }
@@ -196,6 +237,12 @@ export class EngineService {
   private epoch = 0;
   /** Timelines and step samples of the current run, for metrics() and the exports. */
   private recorder = this.newRecorder();
+  /** Text-prompt requests of startWorkload (by id): their tokenizer and prompt, to stream decoded text in telemetry. */
+  private readonly textRequests = new Map<string, { tok: Tokenizer; prompt: number[] }>();
+  /** Stream decoders of those requests' samples (`id`, `id#k`), dropped when the sample finishes. */
+  private readonly textDecoders = new Map<string, ReturnType<Tokenizer['streamDecoder']>>();
+  /** A closed-loop workload: requests still to release, and the ids in flight. */
+  private closedLoop: { queue: RequestSpec[]; next: number; inFlight: Set<string> } | null = null;
 
   /**
    * @param gpu acquires the GPU device (the worker passes navigator.gpu's, Node benchmarks Dawn's);
@@ -288,6 +335,9 @@ export class EngineService {
     this.pendingEvents = [];
     this.numRequestIdsSent = 0;
     this.recorder = this.newRecorder();
+    this.textRequests.clear();
+    this.textDecoders.clear();
+    this.closedLoop = null;
     return ++this.epoch;
   }
 
@@ -440,8 +490,56 @@ export class EngineService {
    * engine clock, counted from now; the loop releases each when its time comes. Tenants and model must
    * be the configured ones (unknown ones are rejected per request, with the reason, like any submit).
    */
-  startWorkload(config: WorkloadConfig): WorkloadStarted {
-    return this.submitGenerated(generateWorkload(config));
+  startWorkload(config: WorkloadConfig, options: WorkloadOptions = {}): WorkloadStarted {
+    const generated = generateWorkload(config);
+    if (!options.text && !options.maxConcurrency && (options.parallel ?? 'n') === 'n') return this.submitGenerated(generated);
+    if (!this.engine) throw new Error('Load a model before starting a workload.');
+    const text = options.text;
+    if (text && text.bodies.length === 0) throw new RangeError('Text prompts need at least one body.');
+    const start = this.clock.now();
+    const specs: RequestSpec[] = [];
+    for (const r of generated) {
+      const spec = toRequestSpec(r, start);
+      if (text) {
+        const tok = this.tokenizers.get(r.model);
+        if (!tok) throw new Error(`Text prompts need a model with a tokenizer; "${r.model}" has none (${this.sessions.has(r.model) ? 'synthetic or simulated' : 'not loaded'}).`);
+        const prefixes = text.sharedPrefixes ?? [];
+        const prefix = r.sharedPrefix !== null && prefixes.length ? prefixes[r.sharedPrefix % prefixes.length]! : '';
+        spec.promptTokenIds = tok.encode(prefix + text.bodies[r.sampling.seed % text.bodies.length]!, { bos: true });
+      }
+      for (const s of splitParallel(spec, options.parallel ?? 'n')) {
+        if (text) this.textRequests.set(s.requestId, { tok: this.tokenizers.get(s.model)!, prompt: s.promptTokenIds });
+        specs.push(s);
+      }
+    }
+    const numSamples = specs.reduce((a, s) => a + (s.n ?? 1), 0);
+    if (options.maxConcurrency) {
+      const cap = options.maxConcurrency;
+      if (!(Number.isInteger(cap) && cap >= 1)) throw new RangeError(`maxConcurrency must be a whole number >= 1, got ${cap}.`);
+      this.closedLoop = { queue: specs, next: 0, inFlight: new Set() };
+      for (let i = 0; i < cap; i++) this.releaseNext();
+      this.loop!.notify();
+      this.scheduleFlush();
+      return { numRequests: specs.length, numSamples, firstArrivalMs: start, lastArrivalMs: start };
+    }
+    for (const spec of specs) {
+      this.recorder.onSubmit(spec);
+      this.engine.submit(spec);
+    }
+    this.loop!.notify();
+    this.scheduleFlush();
+    return { numRequests: specs.length, numSamples, firstArrivalMs: specs[0]?.arrivalTime ?? start, lastArrivalMs: specs.at(-1)?.arrivalTime ?? start };
+  }
+
+  /** Closed loop: submits the next queued request, arriving now. False when none is left. */
+  private releaseNext(): boolean {
+    const cl = this.closedLoop;
+    if (!cl || cl.next >= cl.queue.length || !this.engine) return false;
+    const spec = { ...cl.queue[cl.next++]!, arrivalTime: this.clock.now() };
+    cl.inFlight.add(spec.requestId);
+    this.recorder.onSubmit(spec);
+    this.engine.submit(spec);
+    return true;
   }
 
   /**
@@ -475,6 +573,19 @@ export class EngineService {
       firstArrivalMs: requests.length ? start + requests[0]!.arrivalTimeS * 1000 : start,
       lastArrivalMs: requests.length ? start + requests[requests.length - 1]!.arrivalTimeS * 1000 : start,
     };
+  }
+
+  /**
+   * Calibration mode: times a few forward steps of a small random model on this GPU (its own buffers;
+   * loaded models and the KV pool are untouched) and fits the simulated backend's roofline to them.
+   * Returns achieved FLOP/s, bytes/s and per-dispatch overhead, labelled "measured on <adapter>", and
+   * efficiency factors when `peaks` (with their source) are given. Refused while the engine is running,
+   * whose steps would share the GPU with the measurements.
+   */
+  async calibrate(opts: CalibrationOptions = {}): Promise<CalibrationResult> {
+    if (!this.gpu) throw new Error('This engine has no GPU to calibrate against (it was created for the simulated backend only).');
+    if (this.loopState === 'running') throw new Error('Pause the engine before calibrating: its steps would share the GPU with the measurements.');
+    return calibrateOnGpu(await this.gpu(), opts);
   }
 
   /** The pool's regions (partition page ranges), for drawing boundaries; [] before a model is loaded. */
@@ -524,13 +635,55 @@ export class EngineService {
     return this.mirror?.shared ? this.mirror.data : null;
   }
 
-  /** Block table of a request (logical block -> page) and its tokens, for the block-table view. */
-  blockTable(requestId: string): { pages: number[]; tokenIds: number[]; tokensPerPage: number; numComputedTokens: number; sessionId: string } | null {
+  /**
+   * Block table of a request (logical block -> page) and its tokens, for the block-table view; with
+   * `tokenTexts` (each token's display piece) when the model has a tokenizer.
+   */
+  blockTable(requestId: string): { pages: number[]; tokenIds: number[]; tokenTexts?: string[]; tokensPerPage: number; numComputedTokens: number; sessionId: string } | null {
     const sch = this.engine?.schedulerState;
     const req = sch?.getRequest(requestId);
     if (!sch || !req) return null;
     const alloc = sch.allocator(req.model);
-    return { pages: [...alloc.blockTable(requestId)], tokenIds: [...req.allTokenIds], tokensPerPage: alloc.tokensPerPage, numComputedTokens: req.numComputedTokens, sessionId: req.model };
+    const tok = this.tokenizers.get(req.model);
+    const tokenIds = [...req.allTokenIds];
+    return {
+      pages: [...alloc.blockTable(requestId)],
+      tokenIds,
+      ...(tok ? { tokenTexts: tokenIds.map((id) => tok.tokenText(id)) } : {}),
+      tokensPerPage: alloc.tokensPerPage,
+      numComputedTokens: req.numComputedTokens,
+      sessionId: req.model,
+    };
+  }
+
+  /** One page for the pool view's tooltip: owner, ref count, fill, prefix-cache hash prefix, token text. O(block table). */
+  pageInfo(page: number): PageDetail | null {
+    const engine = this.engine;
+    if (!engine || !Number.isInteger(page) || page < 0 || page >= engine.pagePool.numPages) return null;
+    const pool = engine.pagePool;
+    const owner = page === 0 ? null : pool.ownerOf(page);
+    const hash = pool.hashOfPage(page);
+    let tokenTexts: string[] | null = null;
+    const tok = owner ? this.tokenizers.get(owner.model) : undefined;
+    const sch = engine.schedulerState;
+    const req = owner && sch ? sch.getRequest(owner.request) : undefined;
+    if (owner && tok && sch && req) {
+      const alloc = sch.allocator(owner.model);
+      const block = alloc.blockTable(owner.request).indexOf(page);
+      if (block >= 0) {
+        const tpp = alloc.tokensPerPage;
+        const end = Math.min(req.numComputedTokens, (block + 1) * tpp);
+        tokenTexts = req.allTokenIds.slice(block * tpp, Math.max(block * tpp, end)).map((id) => tok.tokenText(id));
+      }
+    }
+    return {
+      page,
+      owner: owner ? { tenant: owner.tenant, requestId: owner.request, model: owner.model } : null,
+      refCount: pool.refCountOf(page),
+      fill: this.mirror ? this.mirror.data[MIRROR_HEADER + page * PAGE_FIELDS + 3]! : 0,
+      hashPrefix: hash ? hash.slice(0, 8) : null,
+      tokenTexts,
+    };
   }
 
   subscribe(listener: TelemetryListener): () => void {
@@ -541,11 +694,35 @@ export class EngineService {
   private onStep(rec: EngineStepRecord, events: RequestEvent[]): void {
     // Only the pages the step touched (O(pages) per step was most of the telemetry cost at 16k pages).
     this.mirror?.updateStep(this.engine!, this.engine!.lastPageEvents);
+    if (this.textRequests.size || this.closedLoop) this.followRequests(events);
     this.recorder.onEvents(events, this.engine!.schedulerState);
     this.recorder.onStep(rec);
     this.pendingRecords.push(rec);
     for (const e of events) this.pendingEvents.push(e);
     this.scheduleFlush();
+  }
+
+  /**
+   * Text-prompt requests: decoded text on their token events (set on the event objects the telemetry
+   * batch carries). Closed loop: a finished request lets the next one in.
+   */
+  private followRequests(events: RequestEvent[]): void {
+    let released = false;
+    for (const e of events) {
+      if (e.kind === 'token') {
+        let d = this.textDecoders.get(e.requestId);
+        if (!d) {
+          const t = this.textRequests.get(e.requestId.split('#')[0]!);
+          if (!t) continue;
+          this.textDecoders.set(e.requestId, (d = t.tok.streamDecoder(t.prompt)));
+        }
+        e.text = e.tokenIds.map((id) => d!.push(id)).join('');
+      } else if (e.kind === 'finished') {
+        this.textDecoders.delete(e.requestId);
+        if (this.closedLoop?.inFlight.delete(e.requestId)) released = this.releaseNext() || released;
+      }
+    }
+    if (released) this.loop?.notify();
   }
 
   private scheduleFlush(): void {
@@ -577,4 +754,20 @@ export class EngineService {
     this.pendingEvents = [];
     for (const l of this.telemetryListeners) l(batch);
   }
+}
+
+/**
+ * A request of n > 1 as `mode` submits it: unchanged (`n`), or n requests of n = 1 with ids `id.k` and
+ * sampling seeds seed + k, tagged as one gang (`gang`) or not (`independent`).
+ */
+export function splitParallel(spec: RequestSpec, mode: 'n' | 'gang' | 'independent'): RequestSpec[] {
+  const n = spec.n ?? 1;
+  if (mode === 'n' || n <= 1) return [spec];
+  return Array.from({ length: n }, (_, k) => ({
+    ...spec,
+    requestId: `${spec.requestId}.${k}`,
+    n: 1,
+    ...(spec.sampling ? { sampling: { ...spec.sampling, ...(spec.sampling.seed !== undefined ? { seed: (spec.sampling.seed + k) >>> 0 } : {}) } } : {}),
+    ...(mode === 'gang' ? { gang: { id: spec.requestId, size: n } } : {}),
+  }));
 }

@@ -10,7 +10,8 @@ import { describeGpu, runProbe, type GpuDescription, type ProbeReport } from './
 import type { RequestListener } from './engine';
 import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type TraceReplay, type TraceStarted, type WorkloadStarted } from './service';
 import type { WorkloadConfig } from '../workload';
-import { GPU_SPECS } from './simulated/gpu-specs';
+import { GPU_SPECS, type Efficiency } from './simulated/gpu-specs';
+import type { CalibrationOptions, CalibrationResult } from './calibrate-gpu';
 import { gpuModel } from './gpu-models';
 import { describeSource, openSource, type LoadProgressEvent, type ModelSource } from './model-sources';
 import { ModelCache, type CacheEntry } from '../model/cache';
@@ -64,8 +65,17 @@ const api = {
   configure(setup: EngineSetup): number {
     return service.configure(setup);
   },
-  async loadSimulatedModel(sessionId: string, shapeId: string, gpuId: string, maxModelLen?: number): Promise<SessionInfo> {
-    return service.loadModel(sessionId, simulatedModel(shapeId, gpuId, maxModelLen));
+  /** `efficiency` (e.g. from calibrate(), with peaks) replaces the simulated GPU's default efficiency factors. */
+  async loadSimulatedModel(sessionId: string, shapeId: string, gpuId: string, maxModelLen?: number, efficiency?: Efficiency): Promise<SessionInfo> {
+    return service.loadModel(sessionId, simulatedModel(shapeId, gpuId, maxModelLen, efficiency));
+  },
+  /**
+   * Calibration mode: a few GPU steps of a small random model on this adapter, and the simulated
+   * backend's roofline fitted to them (achieved FLOP/s, bytes/s, per-dispatch overhead; efficiency factors
+   * against `peaks` when given), labelled "measured on <adapter>".
+   */
+  calibrate(opts?: CalibrationOptions): Promise<CalibrationResult> {
+    return service.calibrate(opts);
   },
   /**
    * Loads a real model on this GPU (the engine must be configured with the GPU backend): downloads

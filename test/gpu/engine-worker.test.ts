@@ -158,4 +158,32 @@ describe('engine in a real worker (comlink)', () => {
     expect(runs[1]!.tokens).toEqual(runs[0]!.tokens);
     expect(runs[1]!.steps).toEqual(runs[0]!.steps);
   }, 240_000);
+
+  test('calibrate(): a few GPU steps in the worker, a roofline fitted to them, labelled measured on this adapter', async () => {
+    const worker = new Worker(new URL('../../src/engine/worker.ts', import.meta.url), { type: 'module', name: 'engine-calibrate' });
+    const api = Comlink.wrap<EngineApi>(worker);
+    try {
+      const status = await api.gpuStatus();
+      expect(status.available).toBe(true);
+      const r = await api.calibrate({ tokenCounts: [1, 32], repetitions: 1 });
+      expect(r.label).toMatch(/^measured on /);
+      expect(r.adapter.length).toBeGreaterThan(0);
+      expect(r.samples.length).toBeGreaterThanOrEqual(2);
+      for (const s of r.samples) expect(s.ms > 0 && s.flops > 0 && s.bytes > 0).toBe(true);
+      expect(r.level).toBe(r.timing === 'gpu-timestamp' ? 'kernel' : 'step');
+      const f = r.fit;
+      expect(f.achievedFlops !== null || f.achievedBandwidth !== null).toBe(true);
+      expect(Number.isFinite(f.rmsRelError)).toBe(true);
+      expect(f.efficiency).toBeNull(); // no peaks given: WebGPU does not report them
+      console.log(
+        `[engine-worker] calibrate (${r.level} samples, ${r.timing}) ${r.label}: ${r.samples.length} samples, ` +
+          `achieved ${f.achievedFlops === null ? '-' : (f.achievedFlops / 1e9).toFixed(3)} GFLOP/s (${f.numComputeBound} compute-bound), ` +
+          `${f.achievedBandwidth === null ? '-' : (f.achievedBandwidth / 1e9).toFixed(3)} GB/s (${f.numMemoryBound} memory-bound), ` +
+          `overhead ${(f.overheadMsPerDispatch * 1e3).toFixed(1)} us/dispatch, rms rel. error ${(100 * f.rmsRelError).toFixed(1)}%`,
+      );
+    } finally {
+      api[Comlink.releaseProxy]();
+      worker.terminate();
+    }
+  }, 180_000);
 });
