@@ -30,7 +30,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     rollupOptions: {
-      input: { main: 'index.html', embed: 'embed.html', bench: 'bench.html' },
+      input: { main: 'index.html', embed: 'embed.html', bench: 'bench.html', results: 'results.html' },
     },
   },
 });

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { needsVulkanLoaderReexec, openPage, reexecWithVulkanLoader, ROOT, SHARED_MODELS } from './browser-page.mjs';
-import { compareReports, formatMarkdown, parseThreshold } from './compare.mjs';
+import { compareReports, formatMarkdown, parseThreshold, reportProblem } from './compare.mjs';
 
 export const SCHEMA_VERSION = 1;
 
@@ -69,7 +69,8 @@ export function parseBenchArgs(argv) {
     } catch (e) {
       throw new Error(`--baseline ${values.baseline}: not a JSON report (${e.message}).`);
     }
-    if (!Array.isArray(baseline?.results)) throw new Error(`--baseline ${values.baseline}: no "results" array; is it a report written by npm run bench?`);
+    const problem = reportProblem(baseline);
+    if (problem) throw new Error(`--baseline ${values.baseline}: ${problem}.`);
   }
   const threshold = parseThreshold(values.threshold);
   const suites = values.suite === 'all' ? 'all' : values.suite.split(',').map((s) => s.trim()).filter(Boolean);
@@ -198,7 +199,7 @@ async function main() {
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   const comparison = opts.baselineReport ? compareReports(report, opts.baselineReport, opts.thresholdFraction) : null;
   const mdPath = out.replace(/\.json$/, '') + '.md';
-  writeFileSync(mdPath, formatMarkdown(report, comparison, opts.thresholdFraction));
+  writeFileSync(mdPath, formatMarkdown(report, comparison, opts.thresholdFraction, opts.baselineReport));
   console.log(`adapter: ${run.adapterLine}${run.browser ? `; browser ${run.browser}` : `; ${run.backend}`}`);
   console.log(formatTable(run.results));
   if (comparison) {

@@ -9,6 +9,35 @@
  * @typedef {{ suite: string, name: string, base_ms: number | null, cur_ms: number | null, ratio: number | null, status: 'regressed' | 'improved' | 'same' | 'missing' | 'new' }} ComparisonRow
  */
 
+/**
+ * What is wrong with a value read as a report, in one sentence; null when it can be compared. A baseline
+ * with a non-numeric median would otherwise compare as NaN and pass silently. `schema`, when present,
+ * must be 1 (hand-written baselines may leave it out); the results page (src/ui/results/report.ts)
+ * applies the same checks and requires `schema`.
+ * @param {unknown} data
+ * @returns {string | null}
+ */
+export function reportProblem(data) {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  const d = /** @type {Record<string, unknown>} */ (data);
+  if ('schema' in d && d['schema'] !== 1) return `schema ${JSON.stringify(d['schema'])}, but this version reads schema 1`;
+  if (!Array.isArray(d['results'])) return 'no "results" array; is it a report written by npm run bench?';
+  const seen = new Set();
+  for (let i = 0; i < d['results'].length; i++) {
+    const r = d['results'][i];
+    if (typeof r !== 'object' || r === null) return `results[${i}] is not an object`;
+    if (typeof r.suite !== 'string' || !r.suite) return `results[${i}] has no "suite" name`;
+    if (typeof r.name !== 'string' || !r.name) return `results[${i}] (suite ${r.suite}) has no case "name"`;
+    if (typeof r.median_ms !== 'number' || !Number.isFinite(r.median_ms) || r.median_ms < 0) {
+      return `${r.suite} "${r.name}": median_ms must be a number >= 0, not ${JSON.stringify(r.median_ms)}`;
+    }
+    const key = `${r.suite}\u0000${r.name}`;
+    if (seen.has(key)) return `${r.suite} "${r.name}" appears twice`;
+    seen.add(key);
+  }
+  return null;
+}
+
 /** "5%", "5", or "0.05" -> 0.05.
  * @param {string} text
  */
@@ -63,8 +92,9 @@ const num = (/** @type {number | null | undefined} */ n) => (n === null || n ===
  * @param {Report & { runtime?: string, browser?: string | null, backend?: string }} report
  * @param {ReturnType<typeof compareReports> | null} comparison
  * @param {number} [threshold]
+ * @param {Report | null} [baseline] the baseline report, to say where its numbers came from
  */
-export function formatMarkdown(report, comparison = null, threshold = 0.05) {
+export function formatMarkdown(report, comparison = null, threshold = 0.05, baseline = null) {
   const lines = [
     `### Benchmarks: ${report.adapter_line ?? 'unknown adapter'}`,
     '',
@@ -72,6 +102,9 @@ export function formatMarkdown(report, comparison = null, threshold = 0.05) {
     '',
   ];
   if (comparison) {
+    if (baseline) {
+      lines.push(`Baseline: ${baseline.adapter_line ?? 'unknown adapter'}; commit \`${(baseline.git_commit ?? 'unknown').slice(0, 12)}\`; ${baseline.date ?? 'undated'}`, '');
+    }
     if (comparison.adapterMismatch) lines.push('> **Note:** the baseline ran on a different adapter; ratios compare machines, not commits.', '');
     lines.push(
       `${comparison.numRegressed} regressed, ${comparison.numImproved} improved, ${comparison.numMissing} missing (threshold ${(threshold * 100).toFixed(1)}%)`,
@@ -89,5 +122,7 @@ export function formatMarkdown(report, comparison = null, threshold = 0.05) {
       lines.push(`| ${r.suite} | ${r.name} | ${num(r.median_ms)} | ${num(r.min_ms)} | ${num(r.max_ms)} | ${num(r.gflops)} | ${num(r.gbps)} | ${r.method ?? ''} |`);
     }
   }
+  if (comparison) lines.push('', 'ratio = median time / baseline median time (above 1: slower).');
+  lines.push('', 'Charts: load this JSON (and the baseline) in the app\'s results page, results.html; see docs/benchmarks.md.');
   return `${lines.join('\n')}\n`;
 }
