@@ -149,6 +149,13 @@ describe('engine in a real worker (comlink)', () => {
       const steps = records.map((r) => r.batch.map((b) => `${b.requestId}${b.isPrefill ? 'p' : 'd'}${b.positionStart}+${b.numTokens}`).join(','));
       runs.push({ tokens: [...run.tokens.entries()].sort(), steps });
       const o = run.report.overall;
+      const tel = records.reduce((n, r) => n + r.telemetryMs, 0);
+      const cpu = records.reduce((n, r) => n + r.cpuMs, 0);
+      const wall = records.reduce((n, r) => n + (r.endMs - r.startMs), 0);
+      console.log(
+        `[engine-worker] telemetry ${tel.toFixed(1)} ms = ${((100 * tel) / cpu).toFixed(1)}% of engine CPU (${cpu.toFixed(1)} ms), ` +
+          `${((100 * tel) / (wall + tel)).toFixed(3)}% of step time (${(wall / records.length).toFixed(0)} ms per step)`,
+      );
       console.log(
         `[engine-worker] run ${k + 1}: ${records.length} steps in ${run.wallMs.toFixed(0)} ms wall; TTFT p50 ${o.ttftMs.p50?.toFixed(1)} ms, ` +
           `E2E p50 ${o.e2eMs.p50?.toFixed(1)} ms; mirror ${run.shared ? 'shared memory' : 'copied per batch'}; ${run.batches.length} telemetry batches`,
