@@ -238,7 +238,7 @@ export class EngineService {
   /** Timelines and step samples of the current run, for metrics() and the exports. */
   private recorder = this.newRecorder();
   /** Text-prompt requests of startWorkload (by id): their tokenizer and prompt, to stream decoded text in telemetry. */
-  private readonly textRequests = new Map<string, { tok: Tokenizer; prompt: number[] }>();
+  private readonly textRequests = new Map<string, { tok: Tokenizer; prompt: readonly number[] }>();
   /** Stream decoders of those requests' samples (`id`, `id#k`), dropped when the sample finishes. */
   private readonly textDecoders = new Map<string, ReturnType<Tokenizer['streamDecoder']>>();
   /** A closed-loop workload: requests still to release, and the ids in flight. */
@@ -492,7 +492,7 @@ export class EngineService {
    */
   startWorkload(config: WorkloadConfig, options: WorkloadOptions = {}): WorkloadStarted {
     const generated = generateWorkload(config);
-    if (!options.text && !options.maxConcurrency && (options.parallel ?? 'n') === 'n') return this.submitGenerated(generated);
+    if (!options.text && options.maxConcurrency === undefined && (options.parallel ?? 'n') === 'n') return this.submitGenerated(generated);
     if (!this.engine) throw new Error('Load a model before starting a workload.');
     const text = options.text;
     if (text && text.bodies.length === 0) throw new RangeError('Text prompts need at least one body.');
@@ -513,7 +513,7 @@ export class EngineService {
       }
     }
     const numSamples = specs.reduce((a, s) => a + (s.n ?? 1), 0);
-    if (options.maxConcurrency) {
+    if (options.maxConcurrency !== undefined) {
       const cap = options.maxConcurrency;
       if (!(Number.isInteger(cap) && cap >= 1)) throw new RangeError(`maxConcurrency must be a whole number >= 1, got ${cap}.`);
       this.closedLoop = { queue: specs, next: 0, inFlight: new Set() };

@@ -8,7 +8,7 @@ import { acquireGpu, WebGpuUnavailableError, type GpuContext } from '../gpu';
 import type { RequestSpec } from '../scheduler';
 import { describeGpu, runProbe, type GpuDescription, type ProbeReport } from './gpu-check';
 import type { RequestListener } from './engine';
-import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type TraceReplay, type TraceStarted, type WorkloadStarted } from './service';
+import { EngineService, simulatedModel, type EngineSetup, type SessionInfo, type TelemetryListener, type TraceReplay, type TraceStarted, type WorkloadOptions, type WorkloadStarted } from './service';
 import type { WorkloadConfig } from '../workload';
 import { GPU_SPECS, type Efficiency } from './simulated/gpu-specs';
 import type { CalibrationOptions, CalibrationResult } from './calibrate-gpu';
@@ -113,9 +113,12 @@ const api = {
   submit(spec: RequestSpec, listener?: RequestListener): void {
     service.submit(spec, listener);
   },
-  /** Generates a seeded workload in the worker and submits it with future arrival times. */
-  startWorkload(config: WorkloadConfig): WorkloadStarted {
-    return service.startWorkload(config);
+  /**
+   * Generates a seeded workload in the worker and submits it with future arrival times (or as a closed
+   * loop of `options.maxConcurrency` users), optionally with text prompts and split parallel samples.
+   */
+  startWorkload(config: WorkloadConfig, options?: WorkloadOptions): WorkloadStarted {
+    return service.startWorkload(config, options);
   },
   /** Replays a CSV request trace (Azure or splitwise columns); the file is read here, off the UI thread. */
   async startTrace(file: Blob | string, options: TraceReplay): Promise<TraceStarted> {
@@ -154,6 +157,10 @@ const api = {
   },
   blockTable(requestId: string) {
     return service.blockTable(requestId);
+  },
+  /** One page's owner, ref count, fill, prefix-cache hash prefix and token text (the pool view's tooltip). */
+  pageInfo(page: number) {
+    return service.pageInfo(page);
   },
   subscribe(listener: TelemetryListener): void {
     service.subscribe(listener);
