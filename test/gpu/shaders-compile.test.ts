@@ -1,5 +1,6 @@
-// Every file in shaders/ compiles on this adapter with no error-level message. Files named
-// *.f16.wgsl need shader-f16 and are compiled only on adapters that have it (the test says which).
+// Every file in shaders/ compiles on this adapter with no error-level message. A file whose `enable`
+// directives name a feature the device lacks (f16 -> shader-f16, subgroups) is compiled only where
+// the feature exists; the test says which files it left out and why.
 import { describe, expect, test } from 'vitest';
 import { sharedGpu } from './harness';
 import { checkCompilation } from '../../src/gpu';
@@ -14,8 +15,10 @@ describe('shaders/ compile', () => {
     const name = path.split('/').pop()!;
     test(name, async () => {
       const ctx = await sharedGpu();
-      if (name.endsWith('.f16.wgsl') && !ctx.hasF16) {
-        console.log(`[shaders] ${name}: not compiled, this adapter has no shader-f16`);
+      const needs = [...code.matchAll(/^\s*enable\s+([\w\s,]+);/gm)].flatMap((m) => m[1]!.split(',').map((x) => x.trim()));
+      const missing = needs.filter((f) => (f === 'f16' ? !ctx.hasF16 : f === 'subgroups' ? !ctx.hasSubgroups : false));
+      if (missing.length) {
+        console.log(`[shaders] ${name}: not compiled, this device lacks ${missing.join(', ')}`);
         return;
       }
       const module = ctx.device.createShaderModule({ label: name, code });
