@@ -190,7 +190,7 @@ export class BenchResults extends LitElement {
       ${paired.length} cases in both: <b>${numSlower}</b> slower and <b>${numFaster}</b> faster in B by more than
       ${this.thresholdPct}%; geometric mean of B/A <b>${fmtRatio(g)}</b>.
       ${onlyA ? `${onlyA} only in A. ` : ''}${onlyB ? `${onlyB} only in B. ` : ''}
-      ${mixed ? html`<b>${mixed} cases were timed differently in A and B</b> (see the timing column).` : ''}
+      ${mixed ? html`<b>${mixed === 1 ? '1 case was' : `${mixed} cases were`} timed differently in A and B</b> (see the timing column).` : ''}
     </p>`;
   }
 

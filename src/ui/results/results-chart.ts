@@ -144,12 +144,13 @@ export class ResultsChart extends LitElement {
           stroke: '#5b6475',
           font: FONT,
           size: 34,
-          grid: { stroke: '#e6e9ee' },
-          ticks: { stroke: '#dfe3ea' },
-          // Ticks, grid lines and labels at whole decades, and at 2 and 5 as well when the range is short.
-          filter: (_u, splits) => splits.map((v) => (keepTick(v, decades) ? v : null)),
+          // Faint lines at every 1..9 x 10^k; ticks and labels at whole decades (and 2 and 5 on short ranges).
+          grid: { stroke: '#f0f2f5' },
+          ticks: { stroke: '#c9cfd8', filter: (_u, splits) => splits.map((v) => (keepTick(v, decades) ? v : null)) },
           values: (_u, splits) => splits.map((v) => (v !== null && keepTick(v, decades) ? fmtTick(v) : '')),
         },
+        // No labels, only the darker lines of the labelled ticks, over the faint ones.
+        { scale: 'ms', side: 0, size: 0, stroke: 'transparent', ticks: { show: false }, values: (_u, splits) => splits.map(() => ''), grid: { stroke: '#d9dde4', filter: (_u, splits) => splits.map((v) => (keepTick(v, decades) ? v : null)) } },
         ...(this.hasB ? [{ ...caseAxis, scale: 'x', side: 1 as const, grid: { show: false }, splits: () => idx, values: () => ratios, size: textWidth([...ratios, 'B/A']) + 12 }] : []),
       ],
       series: [
