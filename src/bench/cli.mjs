@@ -130,6 +130,33 @@ async function readRepoFile(path) {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 }
 
+/**
+ * Loads src/bench/host.ts in Node: through Vite's SSR loader (the same plugins, WGSL as strings, as the
+ * page), or, on a GPU server without node_modules, from the bundle SP_BENCH_HOST_BUNDLE names
+ * (`npm run bench:bundle`). Returns the module and a close function.
+ */
+async function loadHost() {
+  const bundle = process.env['SP_BENCH_HOST_BUNDLE'];
+  if (bundle) return { host: await import(resolve(bundle)), close: async () => {} };
+  const server = await (await import('vite')).createServer({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'error', server: { middlewareMode: true, hmr: false } });
+  try {
+    return { host: await server.ssrLoadModule('/src/bench/host.ts'), close: () => server.close() };
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+}
+
+/** `--list`: the registered suites with their descriptions, without starting a browser or a GPU. */
+async function listSuites() {
+  const { host, close } = await loadHost();
+  try {
+    return host.selectSuites(host.suiteNames()).map((/** @type {{ name: string, description: string }} */ s) => `${s.name.padEnd(20)} ${s.description}`);
+  } finally {
+    await close();
+  }
+}
+
 async function runInNode(opts, runOpts) {
   const { nodeGpu } = await import('./node-gpu.mjs');
   // Vite's SSR loader runs the TypeScript suites in Node with the same plugins (WGSL as strings) as the
@@ -163,15 +190,16 @@ async function main() {
     console.log(USAGE);
     return;
   }
+  if (opts.list) {
+    // Listing needs neither a browser nor a GPU (it used to run every suite first).
+    console.log((await listSuites()).join('\n'));
+    return;
+  }
   if (opts.runtime === 'node' && needsVulkanLoaderReexec()) reexecWithVulkanLoader();
   const runOpts = { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke };
   const started = Date.now();
   progress(`bench: runtime ${opts.runtime}, adapter ${opts.adapter}, suites ${opts.suites === 'all' ? 'all' : opts.suites.join(',')}${opts.smoke ? ' (smoke)' : ''}`);
   const run = opts.runtime === 'node' ? await runInNode(opts, runOpts) : await runInBrowser(opts, runOpts);
-  if (opts.list) {
-    console.log(run.results.map((r) => r.suite).join('\n'));
-    return;
-  }
   if (opts.adapter === 'hardware' && run.adapter?.isSoftware) {
     console.error(`bench: --adapter hardware, but the browser gave a software adapter (${run.adapterLine}); refusing to report its numbers as GPU numbers.`);
     process.exit(3);

@@ -1,5 +1,6 @@
 // The results page's pure parts (report checks, A/B pairing, number formats), the CLI's baseline check,
 // and agreement between the page's B/A verdicts and `--baseline`'s.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -154,4 +155,14 @@ describe('the CLI\'s baseline check (compare.mjs reportProblem)', () => {
     expect(md).toContain('results.html');
     expect(formatMarkdown(B)).not.toContain('Baseline:');
   });
+});
+
+describe('--list', () => {
+  test('names every suite with its description, without starting a browser or a GPU', () => {
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'src/bench/cli.mjs'), '--list'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^trivial +probe kernel/m);
+    expect(r.stdout).toMatch(/^kernels\.matmul +\S/m);
+    expect(r.stderr).not.toContain('adapter');
+  }, 60_000);
 });
