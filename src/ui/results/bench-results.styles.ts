@@ -146,6 +146,14 @@ export const benchResultsStyles = css`
   td.status.only-b {
     color: #5b6475;
   }
+  .sim {
+    display: inline-block;
+    padding: 0 5px;
+    border-radius: 3px;
+    background: #efe6f3;
+    color: #6b2d5c;
+    font-size: 11px;
+  }
   .empty {
     color: #5b6475;
     margin: 24px 0;

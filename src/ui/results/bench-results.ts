@@ -198,6 +198,12 @@ export class BenchResults extends LitElement {
     return r && r.min_ms !== undefined && r.max_ms !== undefined ? `${fmtTime(r.min_ms)} – ${fmtTime(r.max_ms)}` : '';
   }
 
+  /** Cases whose numbers come from the simulated backend (a cost model) say so beside their name. */
+  private caseName(p: CasePair) {
+    const sim = p.a?.params?.['simulated'] === true || p.b?.params?.['simulated'] === true;
+    return html`${p.name}${sim ? html` <span class="sim" title="the simulated backend's cost model: modelled, not measured">simulated</span>` : nothing}`;
+  }
+
   private methodCell(p: CasePair) {
     const ma = p.a?.method ?? '';
     const mb = p.b?.method ?? '';
@@ -219,7 +225,7 @@ export class BenchResults extends LitElement {
         <tbody>
           ${s.cases.map(
             (p) => html`<tr>
-              <th scope="row">${p.name}</th>
+              <th scope="row">${this.caseName(p)}</th>
               <td class="method">${this.methodCell(p)}</td>
               <td>${fmtTime(p.a!.median_ms)}</td>
               <td>${this.range(p.a)}</td>
@@ -244,7 +250,7 @@ export class BenchResults extends LitElement {
       <tbody>
         ${s.cases.map(
           (p) => html`<tr data-case=${p.name}>
-            <th scope="row">${p.name}</th>
+            <th scope="row">${this.caseName(p)}</th>
             <td class="method">${this.methodCell(p)}</td>
             <td>${p.a ? fmtTime(p.a.median_ms) : '—'}</td>
             <td>${this.range(p.a)}</td>

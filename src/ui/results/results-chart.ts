@@ -117,7 +117,11 @@ export class ResultsChart extends LitElement {
     const n = pairs.length;
     const [lo, hi] = this.timeRange();
     const decades = Math.round(Math.log10(hi / lo));
-    const names = pairs.map((p) => (p.name.length > MAX_LABEL ? `${p.name.slice(0, MAX_LABEL - 1)}…` : p.name));
+    const sim = (p: CasePair) => p.a?.params?.['simulated'] === true || p.b?.params?.['simulated'] === true;
+    const names = pairs.map((p) => {
+      const name = p.name.length > MAX_LABEL ? `${p.name.slice(0, MAX_LABEL - 1)}…` : p.name;
+      return sim(p) ? `${name} (sim.)` : name;
+    });
     const ratios = pairs.map((p) => (p.ratio === null ? (this.hasB ? (p.a ? 'only A' : 'only B') : '') : fmtRatio(p.ratio)));
     const textWidth = (texts: string[]) => {
       const ctx = document.createElement('canvas').getContext('2d')!;
