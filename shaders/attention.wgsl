@@ -41,13 +41,24 @@
 @group(0) @binding(5) var<storage, read_write> partials: array<vec4f>; // [numSplitItems][numKvHeads][G][D / 4 + 1]: acc | (m, l, 0, 0)
 //
 // Workgroup: WG threads (override). Per tile of BK keys:
-//   1. scores: thread -> key j (and a row group when WG > BK): streams K row j (D / 4 vec4 loads,
-//      contiguous within the page) and dots it with each of its query rows in qS (scores in registers).
+//   1. scores: LK threads ("lanes") per key j: lane l reads dim quads l, l + LK, l + 2 LK, ... of K row j
+//      and dots them with each of its query rows in qS. Consecutive threads therefore read consecutive
+//      16-byte vec4s of one page's [slot][dim] block (LK = 8: each group of 8 lanes reads one 128-byte
+//      line, a warp reads 32 / LK whole lines per load): coalesced. With LK = 1 a thread streams a whole
+//      K row (one line per thread per load: fine for a prefill tile whose many rows reuse each K vec4,
+//      uncoalesced for decode). With LK > 1 the lanes' partial dots go to partS and a second step sums
+//      them (one more barrier). When WG > BK * LK, RG row groups share a key, each taking NR rows.
 //   2. row max and rescale factor, then p = exp(s - m_new) in place.
-//   3. P.V: thread -> (row, dim quad, key split js); consecutive threads read consecutive dims of a V row.
-// Limits: D <= 128 (TS check), QT * G <= MAX_ROWS = 32; workgroup memory ~ 16 * ROWS * D/4 * (1 + JS) + 4 * ROWS * BK + 4 * BK bytes.
+//   3. P.V: thread -> (dim quad d, row group, key split js), NRV query rows per thread: each V vec4 is
+//      loaded once and used for NRV rows (for decode NRV = G: one load serves every query head of the
+//      kv head's group); consecutive threads read consecutive dim quads of a V row (coalesced).
+// Barriers per tile: 4 (LK = 1) or 5 (LK > 1).
+// Every K and V element of the item's key range is read from global memory once per workgroup.
+// Limits: D <= 128 (TS check), QT * G <= MAX_ROWS = 32, NRV <= MAX_NRV = 8; workgroup memory: see
+// attentionWorkgroupBytes in src/kernels/attention.ts (qS + sS + partS + accS + lS + small arrays).
 
 const MAX_ROWS = 32u;   // query rows per workgroup (QT * G), bound of the per-thread score registers
+const MAX_NRV = 8u;     // bound of the per-thread P.V accumulators (NRV rows)
 // Masked scores. Finite so that exp(NEG - NEG) stays a number; p is forced to 0 for masked entries.
 const NEG = -1.0e30;
 
@@ -56,16 +67,26 @@ override G: u32 = 1u;         // query heads per kv head
 override QT: u32 = 1u;        // query tokens per item
 override BK: u32 = 64u;       // keys per tile
 override WG: u32 = 64u;       // threads per workgroup
+override LK: u32 = 1u;        // score-phase lanes per key (power of two <= D / 4)
+override NRV: u32 = 1u;       // P.V query rows per thread (<= min(ROWS, MAX_NRV))
 override TILE: bool = false;  // prefill-tile variant (else decode-split)
 override PAGED: bool = true;  // paged pool (else contiguous cache)
 
 override D4: u32 = D / 4u;
 override ROWS: u32 = QT * G;
-// Key splits in the P.V phase: when ROWS * D4 < WG the spare threads take every JS-th key.
-override JS: u32 = max(1u, WG / (ROWS * D4));
-// Row groups in the score phase: when WG > BK several threads share a key, each taking NR of the rows.
-override RG: u32 = max(1u, WG / BK);
+// P.V: RGV row groups of NRV rows; when RGV * D4 < WG the spare threads take every JS-th key.
+override RGV: u32 = (ROWS + NRV - 1u) / NRV;
+override JS: u32 = max(1u, WG / (RGV * D4));
+// Scores: when WG > BK * LK several threads share a (key, lane), each taking NR of the rows.
+override RG: u32 = max(1u, WG / (BK * LK));
 override NR: u32 = (ROWS + RG - 1u) / RG;
+// Partial dots [LK][PSTR]: lane l's row r key j at l * PSTR + r * BK + j. The pad of 32 / LK words
+// puts the LK lanes x (32 / LK) keys of one warp's write on 32 different banks.
+override PSTR: u32 = ROWS * BK + max(1u, 32u / LK);
+override PS: u32 = select(1u, LK * PSTR, LK > 1u);
+// Constant trip counts (the compiler unrolls them and issues the loads back to back).
+override SCORE_ITERS: u32 = (BK * LK * RG + WG - 1u) / WG;
+override DQ: u32 = (D4 + LK - 1u) / LK;
 
 struct Params {
   numHeads: u32,
@@ -84,6 +105,7 @@ struct Params {
 
 var<workgroup> qS: array<vec4f, ROWS * D4>;        // scaled query rows
 var<workgroup> sS: array<f32, ROWS * BK>;          // scores, then probabilities, of the current tile
+var<workgroup> partS: array<f32, PS>;              // per-lane partial dots (LK > 1), layout above
 var<workgroup> accS: array<vec4f, ROWS * D4 * JS>; // unnormalised output per (key split, row, dim quad)
 var<workgroup> lS: array<f32, ROWS * JS>;          // running softmax sums per (row, key split)
 var<workgroup> mS: array<f32, 2u * ROWS>;          // running max, double-buffered by tile parity
@@ -161,27 +183,48 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     // ---- 1. scores: s[r][j] = q_r . k_j, masked to NEG outside the causal range. Keys past the tile's
     //      end read key t0 (always in range) so every load stays in bounds; their scores are masked and
     //      their p is 0, so no later loop needs a bound that depends on nk (constant trip counts unroll).
-    for (var e = tid; e < BK * RG; e += WG) {
-      let j = e % BK;
-      let rg = e / BK;
+    for (var it = 0u; it < SCORE_ITERS; it++) {
+      let e = it * WG + tid;
+      if (e >= BK * LK * RG) { break; }
+      let l = e % LK;
+      let j = (e / LK) % BK;
+      let rg = e / (LK * BK);
       let valid = j < nk;
       let kb = keyBase(kvBase, kvh, select(t0, t0 + j, valid));
-      if (rg == 0u) { vBaseS[j] = kb + vShift; }
+      if (rg == 0u && l == 0u) { vBaseS[j] = kb + vShift; }
       var s: array<f32, MAX_ROWS>;
       for (var i = 0u; i < NR; i++) { s[i] = 0.0; }
-      for (var d = 0u; d < D4; d++) {
-        let kv = pool[kb + d];
-        for (var i = 0u; i < NR; i++) {
-          let r = rg + i * RG;
-          if (r < ROWS) { s[i] += dot(qS[r * D4 + d], kv); }
+      for (var dq = 0u; dq < DQ; dq++) {
+        let d = dq * LK + l;
+        if (d < D4) {
+          let kv = pool[kb + d];
+          for (var i = 0u; i < NR; i++) {
+            let r = rg + i * RG;
+            if (r < ROWS) { s[i] += dot(qS[r * D4 + d], kv); }
+          }
         }
       }
       for (var i = 0u; i < NR; i++) {
         let r = rg + i * RG;
         if (r < ROWS) {
-          let tq = r / G;
-          sS[r * BK + j] = select(NEG, s[i], valid && tq < qCount && t0 + j <= posS[tq]);
+          if (LK == 1u) {
+            let tq = r / G;
+            sS[r * BK + j] = select(NEG, s[i], valid && tq < qCount && t0 + j <= posS[tq]);
+          } else {
+            partS[l * PSTR + r * BK + j] = s[i];
+          }
         }
+      }
+    }
+    if (LK > 1u) {
+      workgroupBarrier();
+      // Sum the lanes' partial dots (consecutive threads read consecutive words of each lane's block).
+      for (var e = tid; e < ROWS * BK; e += WG) {
+        let j = e % BK;
+        let tq = (e / BK) / G;
+        var s = 0.0;
+        for (var l = 0u; l < LK; l++) { s += partS[l * PSTR + e]; }
+        sS[e] = select(NEG, s, j < nk && tq < qCount && t0 + j <= posS[tq]);
       }
     }
     workgroupBarrier();
@@ -204,29 +247,37 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     }
     workgroupBarrier();
 
-    // ---- 3. acc = acc * alpha + P . V ; l = l * alpha + sum P
-    for (var e = tid; e < ROWS * D4 * JS; e += WG) {
-      let js = e / (ROWS * D4);
-      let rd = e % (ROWS * D4);
-      let r = rd / D4;
-      let d = rd % D4;
-      let alpha = alphaS[r];
-      var acc = accS[e] * alpha;
-      var lsum = 0.0;
-      if (r / G < qCount) {
-        // Constant trip count (BK / JS, rounded up): the compiler unrolls it and issues the V loads
-        // back to back instead of one round trip per key. Keys past nk have p = 0 and a valid address.
-        for (var jj = 0u; jj < (BK + JS - 1u) / JS; jj++) {
-          let j = js + jj * JS;
-          if (j < BK) {
-            let p = sS[r * BK + j];
-            acc += p * pool[vBaseS[j] + d];
-            lsum += p;
+    // ---- 3. acc = acc * alpha + P . V ; l = l * alpha + sum P. Rows of a padding token have p = 0.
+    for (var e = tid; e < D4 * RGV * JS; e += WG) {
+      let d = e % D4;
+      let r0 = ((e / D4) % RGV) * NRV;
+      let js = e / (D4 * RGV);
+      var acc: array<vec4f, MAX_NRV>;
+      var lsum: array<f32, MAX_NRV>;
+      for (var i = 0u; i < NRV; i++) {
+        let r = min(r0 + i, ROWS - 1u);
+        acc[i] = accS[(js * ROWS + r) * D4 + d] * alphaS[r];
+        lsum[i] = 0.0;
+      }
+      // Constant trip count (BK / JS, rounded up): unrolled, so the V loads issue back to back.
+      for (var jj = 0u; jj < (BK + JS - 1u) / JS; jj++) {
+        let j = js + jj * JS;
+        if (j < BK) {
+          let v = pool[vBaseS[j] + d];
+          for (var i = 0u; i < NRV; i++) {
+            let p = sS[min(r0 + i, ROWS - 1u) * BK + j];
+            acc[i] += p * v;
+            lsum[i] += p;
           }
         }
       }
-      accS[e] = acc;
-      if (d == 0u) { lS[r * JS + js] = lS[r * JS + js] * alpha + lsum; }
+      for (var i = 0u; i < NRV; i++) {
+        let r = r0 + i;
+        if (r < ROWS) {
+          accS[(js * ROWS + r) * D4 + d] = acc[i];
+          if (d == 0u) { lS[r * JS + js] = lS[r * JS + js] * alphaS[r] + lsum[i]; }
+        }
+      }
     }
     workgroupBarrier();
     cur = nxt;

@@ -38,36 +38,107 @@ export interface AttentionConfig {
   /** Threads per workgroup and keys per tile (WGSL overrides). */
   workgroupSize?: number;
   keysPerTile?: number;
+  /** Score-phase threads per key (LK, at most; each variant clamps it, see chooseLanesPerKey). 1 = a thread per K row. */
+  lanesPerKey?: number;
+  /** P.V query rows per thread (NRV, at most; clamped to the variant's rows and to 8). 1 = V re-read per row. */
+  rowsPerThread?: number;
   label?: string;
 }
 
-/**
- * Threads per workgroup and keys per tile, by adapter (both WGSL overrides). Hardware: 128 threads, 128
- * keys: on an H200 (bench/results/kernels-attention-h200.json) decode B8 x ctx 512 x 8 heads x D 64 took
- * 12.4 us vs 18.4 us at 64/32, prefill of 512 tokens 0.212 ms vs 0.335 ms at 64/64 and 0.362 ms at 64/32,
- * decode B32 x ctx 4096 x 32/8 heads x D 128 0.82 ms (target 4096) vs 1.04 ms at 64/64 (128/64 measured
- * 0.77 ms there but was not measured on the other shapes). Software: 64 threads, 64 keys (SwiftShader runs
- * a workgroup's threads on one CPU core; fewer, cheaper barriers matter more than width there).
- */
-export function defaultAttentionTiles(isSoftware: boolean): { workgroupSize: number; keysPerTile: number } {
-  return isSoftware ? { workgroupSize: 64, keysPerTile: 64 } : { workgroupSize: 128, keysPerTile: 128 };
+export interface AttentionTiles {
+  workgroupSize: number;
+  keysPerTile: number;
+  lanesPerKey: number;
+  rowsPerThread: number;
 }
 
-/** Bytes of workgroup memory attention.wgsl declares for a configuration (see its header). */
-export function attentionWorkgroupBytes(d: number, rows: number, qt: number, bk: number, wg: number): number {
+/**
+ * Tile configuration by adapter (all WGSL overrides; lanesPerKey and rowsPerThread are upper bounds that
+ * each variant clamps). Hardware: 128 threads, 64-key tiles, 8 lanes per key (a K row is read by 8
+ * consecutive threads, one 128-byte line per 8 lanes per load: coalesced), up to 8 query rows per P.V
+ * thread (each V vec4 is read once for all of a GQA group's heads). On an H200 (bench/results/
+ * kernels-attention.md) this took decode B32 x ctx 4096 x 32/8 heads x D 128 from 0.82 ms (128 threads,
+ * 128 keys, 1 lane, 1 row: each thread streamed its own K row, V re-read per head) to the figure there.
+ * Software: 64 threads, 64 keys, 1 lane, 1 row (SwiftShader runs a workgroup's threads on one CPU core;
+ * the measured choice there, and no extra barrier for the lane sums).
+ */
+export function defaultAttentionTiles(isSoftware: boolean): AttentionTiles {
+  return isSoftware
+    ? { workgroupSize: 64, keysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1 }
+    : { workgroupSize: 128, keysPerTile: 64, lanesPerKey: 8, rowsPerThread: 8 };
+}
+
+/**
+ * Workgroup memory kept for the lanes' partial dots (bounds LK for many-row variants): 8 KiB keeps a
+ * decode workgroup of G <= 4 rows, D 128, 64-key tiles near 20 KiB in all, so about ten fit an SM.
+ */
+export const PARTIALS_BUDGET_BYTES = 8192;
+
+/** The shader's derived overrides for one variant (see shaders/attention.wgsl). */
+export function attentionShape(d: number, rows: number, bk: number, wg: number, lk: number, nrv: number) {
   const d4 = d / 4;
-  const js = Math.max(1, Math.floor(wg / (rows * d4)));
-  return 16 * rows * d4 + 4 * rows * bk + 16 * rows * d4 * js + 4 * rows * js + 8 * rows + 4 * rows + 4 * bk + 4 * qt + 8;
+  const rgv = Math.ceil(rows / nrv);
+  const js = Math.max(1, Math.floor(wg / (rgv * d4)));
+  const pstr = rows * bk + Math.max(1, Math.floor(32 / lk));
+  const ps = lk > 1 ? lk * pstr : 1;
+  return { d4, rgv, js, pstr, ps };
+}
+
+/** Bytes of workgroup memory attention.wgsl declares for a configuration (qS, sS, partS, accS, lS, mS, alphaS, vBaseS, posS, rangeS). */
+export function attentionWorkgroupBytes(d: number, rows: number, qt: number, bk: number, wg: number, lk = 1, nrv = 1): number {
+  const { d4, js, ps } = attentionShape(d, rows, bk, wg, lk, nrv);
+  return 16 * rows * d4 + 4 * rows * bk + 4 * ps + 16 * rows * d4 * js + 4 * rows * js + 8 * rows + 4 * rows + 4 * bk + 4 * qt + 8;
+}
+
+/**
+ * Lanes per key for a variant: the largest power of two <= min(max, D / 4) whose partial dots
+ * (LK x rows x BK f32) fit PARTIALS_BUDGET_BYTES; 1 when even 2 lanes do not fit.
+ */
+export function chooseLanesPerKey(headDim: number, rows: number, bk: number, max: number): number {
+  let lk = 1;
+  while (lk * 2 <= Math.min(max, headDim / 4)) lk *= 2;
+  while (lk > 1 && 4 * lk * rows * bk > PARTIALS_BUDGET_BYTES) lk /= 2;
+  return lk;
+}
+
+/** P.V rows per thread for a variant: min(max, rows, 8), at least 1. */
+export function chooseRowsPerThread(rows: number, max: number): number {
+  return Math.max(1, Math.min(max, rows, 8));
+}
+
+/**
+ * (LK, NRV) for a variant of `rows` query rows: the choices above, then LK and after it NRV halved
+ * until the workgroup memory fits `maxBytes` (NRV > 1 multiplies the P.V key splits' accumulators).
+ */
+export function chooseVariant(headDim: number, rows: number, qt: number, bk: number, wg: number, maxLanes: number, maxRows: number, maxBytes: number) {
+  let lk = chooseLanesPerKey(headDim, rows, bk, maxLanes);
+  let nrv = chooseRowsPerThread(rows, maxRows);
+  const bytes = () => attentionWorkgroupBytes(headDim, rows, qt, bk, wg, lk, nrv);
+  while (bytes() > maxBytes && lk > 1) lk /= 2;
+  while (bytes() > maxBytes && nrv > 1) nrv = Math.ceil(nrv / 2);
+  return { lk, nrv };
 }
 
 /**
  * Query tokens per prefill tile: the largest QT with QT * G rows <= min(32, 256 / (D / 4)) rows (so the
  * query rows and accumulators stay <= 4 KiB each) whose workgroup memory fits the device; at least 1.
+ * `variant(rows)` gives the (LK, NRV) the tile variant would use with that many rows.
  */
-export function choosePrefillTokensPerTile(headDim: number, group: number, bk: number, wg: number, maxWorkgroupBytes: number): number {
+export function choosePrefillTokensPerTile(
+  headDim: number,
+  group: number,
+  bk: number,
+  wg: number,
+  maxWorkgroupBytes: number,
+  variant: (rows: number, qt: number) => { lk: number; nrv: number } = () => ({ lk: 1, nrv: 1 }),
+): number {
   const maxRows = Math.min(32, Math.floor(256 / (headDim / 4)));
+  const bytes = (qt: number) => {
+    const v = variant(qt * group, qt);
+    return attentionWorkgroupBytes(headDim, qt * group, qt, bk, wg, v.lk, v.nrv);
+  };
   let qt = Math.max(1, Math.floor(maxRows / group));
-  while (qt > 1 && attentionWorkgroupBytes(headDim, qt * group, qt, bk, wg) > maxWorkgroupBytes) qt--;
+  while (qt > 1 && bytes(qt) > maxWorkgroupBytes) qt--;
   return qt;
 }
 
@@ -136,6 +207,9 @@ export class PagedAttention {
   readonly qt: number;
   readonly bk: number;
   readonly wg: number;
+  /** (LK, NRV) of the decode-split and prefill-tile pipelines. */
+  readonly decodeVariant: { lk: number; nrv: number };
+  readonly tileVariant: { lk: number; nrv: number };
   readonly policy: SplitPolicy;
   readonly qStride: number;
   private readonly label: string;
@@ -174,10 +248,15 @@ export class PagedAttention {
     const tiles = defaultAttentionTiles(gpu.info.isSoftware);
     this.wg = cfg.workgroupSize ?? tiles.workgroupSize;
     this.bk = cfg.keysPerTile ?? tiles.keysPerTile;
+    const maxLanes = cfg.lanesPerKey ?? tiles.lanesPerKey;
+    const maxRows = cfg.rowsPerThread ?? tiles.rowsPerThread;
     this.policy = cfg.policy ?? defaultSplitPolicy(gpu.info.isSoftware);
     const maxWgBytes = device.limits.maxComputeWorkgroupStorageSize;
-    this.qt = choosePrefillTokensPerTile(headDim, this.group, this.bk, this.wg, maxWgBytes);
-    const decodeBytes = attentionWorkgroupBytes(headDim, this.group, 1, this.bk, this.wg);
+    const variant = (rows: number, qt: number) => chooseVariant(headDim, rows, qt, this.bk, this.wg, maxLanes, maxRows, maxWgBytes);
+    this.qt = choosePrefillTokensPerTile(headDim, this.group, this.bk, this.wg, maxWgBytes, variant);
+    this.decodeVariant = variant(this.group, 1);
+    this.tileVariant = variant(this.qt * this.group, this.qt);
+    const decodeBytes = attentionWorkgroupBytes(headDim, this.group, 1, this.bk, this.wg, this.decodeVariant.lk, this.decodeVariant.nrv);
     if (decodeBytes > maxWgBytes) {
       throw new GpuLimitError('maxComputeWorkgroupStorageSize', decodeBytes, maxWgBytes, `${this.label} (group ${this.group}, head dim ${headDim})`);
     }
@@ -187,8 +266,8 @@ export class PagedAttention {
     this.reduceLayout = layouts.reduce;
     // Pipelines are compiled on first use (a decode-only engine never compiles the tile variant).
     const common = { D: headDim, G: this.group, BK: this.bk, WG: this.wg, PAGED: paged ? 1 : 0 };
-    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: 1, TILE: 0 } };
-    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: this.qt, TILE: 1 } };
+    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: 1, TILE: 0, LK: this.decodeVariant.lk, NRV: this.decodeVariant.nrv } };
+    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: this.qt, TILE: 1, LK: this.tileVariant.lk, NRV: this.tileVariant.nrv } };
     this.reduceSpec = { label: `${this.label}.reducePipeline`, code: reduceCode, layout: layouts.reducePl, constants: { D: headDim, WG: 32 } };
     this.cache = cache;
 

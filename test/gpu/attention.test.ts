@@ -5,7 +5,7 @@ import { test } from 'vitest';
 import { gpuTest, expectClose } from './harness';
 import { makeBatch, pagesNeeded, runAttention, type SeqSpec } from './attention-helpers';
 import { acquireGpu, PipelineCache, storageBuffer, type GpuContext } from '../../src/gpu';
-import { ContiguousAttention, PagedAttention, type SplitPolicy } from '../../src/kernels/attention';
+import { ContiguousAttention, PagedAttention, defaultAttentionTiles, type SplitPolicy } from '../../src/kernels/attention';
 import { attentionReference } from '../../src/kernels/attention-reference';
 import { kvOffset, pageStride } from '../../src/kernels/kv-layout';
 import { uniform } from '../util/rng';
@@ -22,6 +22,8 @@ interface Case {
   tpp?: number;
   /** Keys per tile (default 64); 16 exercises the row-group path (WG > BK). */
   bk?: number;
+  /** Run with the hardware tile configuration (lanes per key > 1, several P.V rows per thread) on this adapter. */
+  hw?: boolean;
 }
 
 // One pipeline cache for the file: SwiftShader takes ~1-3 s to compile each attention variant.
@@ -32,11 +34,12 @@ const FORCE_SPLIT: SplitPolicy = { targetWorkgroups: 4096, minKeysPerSplit: 16, 
 const seqName = (s: SeqSpec[]) => s.map(([ql, cl]) => (ql === 1 ? `d${cl}` : `p${ql}@${cl}`)).join(',');
 const caseName = (c: Case) =>
   `h${c.heads}/kv${c.kvHeads} (G${c.heads / c.kvHeads}) D${c.dim} tpp${c.tpp ?? 16} [${seqName(c.seqs)}]` +
-  `${c.split ? ' split' : ''}${c.bk ? ` bk${c.bk}` : ''}${c.layers ? ` layer ${c.layer}/${c.layers}` : ''}`;
+  `${c.split ? ' split' : ''}${c.hw ? ' hw-tiles' : ''}${c.bk ? ` bk${c.bk}` : ''}${c.layers ? ` layer ${c.layer}/${c.layers}` : ''}`;
 
 // d<ctx> = decode with that context; p<q>@<ctx> = prefill chunk of q tokens ending at position ctx - 1.
 // Cases share (headDim, group) configurations on purpose: SwiftShader takes seconds to compile each
-// variant, so the file covers G 1/2/4/8 and D 8/64/128 with four configurations.
+// variant, so the file covers G 1/2/4/8 and D 8/64/128 with few configurations (software tiles, plus three
+// with the hardware tiles: lanes per key > 1 and several P.V rows per thread, which software never picks).
 const CASES: Case[] = [
   { heads: 2, kvHeads: 2, dim: 8, seqs: [[1, 1], [1, 15], [1, 16], [1, 17], [17, 17]] },
   { heads: 2, kvHeads: 1, dim: 8, seqs: [[15, 15], [16, 16], [17, 17], [1, 15], [1, 16], [1, 17]] },
@@ -44,10 +47,18 @@ const CASES: Case[] = [
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]] },
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]], split: true },
   { heads: 8, kvHeads: 1, dim: 128, seqs: [[6, 6], [1, 1], [1, 129], [9, 20]], split: true },
+  // The H200 bench shape's group and head dim with hardware tiles (8 lanes per key, 4 P.V rows per thread).
+  { heads: 8, kvHeads: 2, dim: 128, seqs: [[1, 1], [1, 64], [1, 65], [1, 300], [5, 70]], split: true, hw: true },
   { heads: 8, kvHeads: 1, dim: 128, seqs: [[3, 18], [1, 31]] },
   // A later layer of a 3-layer pool; a non-default page size with splits.
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[1, 48], [20, 30]], layers: 3, layer: 2 },
   { heads: 2, kvHeads: 1, dim: 8, seqs: [[1, 7], [1, 8], [1, 9], [1, 150], [12, 12]], tpp: 8, split: true, bk: 16 },
+  // Hardware tiles (the H200's configuration, whatever this adapter is): 8 lanes per key and G rows per
+  // P.V thread for decode, fewer lanes for the prefill tile's 16 rows.
+  { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]], split: true, hw: true },
+  // Awkward: D 12 (3 dim quads: 2 lanes, one idle on the second quad), G 3 (prefill tile of 30 rows, not
+  // a multiple of 8 P.V rows), 16-key tiles (row groups: WG > BK * LK), 8-token pages.
+  { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true },
 ];
 
 function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
@@ -68,6 +79,7 @@ function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
     maxSeqs: Math.max(1, c.seqs.length),
     maxBlockTableEntries: numPages,
     ...(c.split ? { policy: FORCE_SPLIT } : {}),
+    ...(c.hw ? defaultAttentionTiles(false) : {}),
     ...(c.bk ? { keysPerTile: c.bk } : {}),
   });
   return { tpp, numLayers, layout, batch, poolData, q, kernel };
