@@ -61,6 +61,11 @@ test('two uploaded reports: headers, one chart and one table per suite, B/A per 
   expect(await rowText('matmul f32 7x33x65 (awkward)')).toContain('gpu-timestamp / wall-clock');
   expect(await rowText('only in B')).toContain('only in B');
 
+  // Parameters, folded under the table.
+  const params = page.getByTestId('suite-kernels.matmul').locator('details.params');
+  await params.locator('summary').click();
+  await expect(params).toContainText('m 7 · k 33 · n 65 · dtype f32');
+
   // Keyboard: focus the chart, step with the arrow keys; the numbers are read out.
   const plot = page.getByTestId('suite-kernels.matmul').locator('results-chart .plot');
   await plot.focus();

@@ -154,6 +154,33 @@ export const benchResultsStyles = css`
     color: #6b2d5c;
     font-size: 11px;
   }
+  .params {
+    margin-top: 8px;
+    color: #3b4352;
+  }
+  .params summary {
+    cursor: pointer;
+    color: #5b6475;
+  }
+  .params dl {
+    margin: 6px 0 0;
+    font-size: 12px;
+    font-variant-numeric: tabular-nums;
+  }
+  .params dt {
+    font-weight: 600;
+    margin-top: 4px;
+  }
+  .params dd {
+    margin: 0 0 0 12px;
+    overflow-wrap: anywhere;
+  }
+  .params b.a {
+    color: #0072b2;
+  }
+  .params b.b {
+    color: #b34a00;
+  }
   .empty {
     color: #5b6475;
     margin: 24px 0;

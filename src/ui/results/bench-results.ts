@@ -264,6 +264,25 @@ export class BenchResults extends LitElement {
     </table>`;
   }
 
+  /** Every case's `params` (shapes, settings, and what suites measured besides time, e.g. TTFT), folded. */
+  private params(s: SuitePairs) {
+    const show = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : String(v));
+    const line = (r: BenchCaseResult | null) =>
+      r?.params ? Object.entries(r.params).map(([k, v]) => `${k} ${show(v)}`).join(' · ') : '';
+    if (!s.cases.some((p) => line(p.a) || line(p.b))) return nothing;
+    return html`<details class="params">
+      <summary>parameters of each case</summary>
+      <dl>
+        ${s.cases.map((p) => {
+          const la = line(p.a);
+          const lb = line(p.b);
+          return html`<dt>${p.name}</dt>
+            ${p.a && p.b && la !== lb ? html`<dd><b class="a">A</b> ${la}</dd><dd><b class="b">B</b> ${lb}</dd>` : html`<dd>${la || lb || '—'}</dd>`}`;
+        })}
+      </dl>
+    </details>`;
+  }
+
   override render() {
     const a = this.a.report;
     const b = this.b.report;
@@ -321,6 +340,7 @@ export class BenchResults extends LitElement {
               <h2 id="suite-${s.suite}">${s.suite} <span class="count">${s.cases.length} cases</span></h2>
               <results-chart .suite=${s.suite} .pairs=${s.cases} ?has-b=${hasB} label-a=${labelA} label-b="B"></results-chart>
               <div class="scroll">${this.table(s, hasB)}</div>
+              ${this.params(s)}
             </section>`,
           )
         : html`<p class="empty">Nothing loaded yet.${committedResults.length ? ` ${committedResults.length} committed results are in the lists above.` : ''}</p>`}

@@ -151,6 +151,8 @@ export class ResultsChart extends LitElement {
           // Faint lines at every 1..9 x 10^k; ticks and labels at whole decades (and 2 and 5 on short ranges).
           grid: { stroke: '#f0f2f5' },
           ticks: { stroke: '#c9cfd8', filter: (_u, splits) => splits.map((v) => (keepTick(v, decades) ? v : null)) },
+          // uPlot's own log-axis filter would drop the 2 and 5 labels where it thinks space is short.
+          filter: (_u, splits) => splits.map((v) => (keepTick(v, decades) ? v : null)),
           values: (_u, splits) => splits.map((v) => (v !== null && keepTick(v, decades) ? fmtTick(v) : '')),
         },
         // No labels, only the darker lines of the labelled ticks, over the faint ones.
