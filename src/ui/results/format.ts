@@ -22,7 +22,8 @@ export function fmtRatio(r: number | null): string {
   if (r === null || !Number.isFinite(r)) return '—';
   if (r >= 100) return `${r.toFixed(0)}×`;
   if (r >= 10) return `${r.toFixed(1)}×`;
-  if (r >= 0.01) return `${r.toFixed(r >= 1 ? 2 : 3)}×`;
+  // Three significant digits; 0.9996 rounds to 1.00, not 1.000.
+  if (r >= 0.01) return `${r.toFixed(r >= 0.9995 ? 2 : 3)}×`;
   return `${r.toPrecision(2)}×`;
 }
 

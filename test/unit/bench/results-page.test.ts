@@ -123,6 +123,8 @@ describe('number formats', () => {
     expect(fmtRatio(0.25)).toBe('0.250×');
     expect(fmtRatio(15.84)).toBe('15.8×');
     expect(fmtRatio(null)).toBe('—');
+    expect(fmtRatio(0.9996)).toBe('1.00×');
+    expect(fmtRatio(0.9994)).toBe('0.999×');
     expect([0.01, 0.2, 1, 100, 1000, 10000].map(fmtTick)).toEqual(['10 µs', '200 µs', '1 ms', '100 ms', '1 s', '10 s']);
   });
 });
