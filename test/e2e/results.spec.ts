@@ -39,6 +39,9 @@ test('two uploaded reports: headers, one chart and one table per suite, B/A per 
   await expect(page.getByTestId('adapter-note')).toHaveCount(0);
   await expect(page.getByTestId('summary')).toContainText('4 cases in both: 2 slower and 1 faster in B by more than 5%');
 
+  // (2 x 0.25 x 1.02)^(1/3) = 0.7990; the scheduler's one paired case: 1.10.
+  await expect(page.getByTestId('geomean-kernels.matmul')).toHaveText('0.799×');
+  await expect(page.getByTestId('geomean-scheduler')).toHaveText('1.10×');
   for (const suite of ['kernels.matmul', 'scheduler']) {
     const section = page.getByTestId(`suite-${suite}`);
     // uPlot drew into a canvas of real size.

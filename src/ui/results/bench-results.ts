@@ -337,8 +337,10 @@ export class BenchResults extends LitElement {
       ${pairing
         ? pairing.suites.map(
             (s) => html`<section class="suite" aria-labelledby="suite-${s.suite}" data-testid="suite-${s.suite}">
-              <h2 id="suite-${s.suite}">${s.suite} <span class="count">${s.cases.length} cases</span></h2>
-              <results-chart .suite=${s.suite} .pairs=${s.cases} ?has-b=${hasB} label-a=${labelA} label-b="B"></results-chart>
+              <h2 id="suite-${s.suite}">
+                ${s.suite} <span class="count">${s.cases.length} ${s.cases.length === 1 ? 'case' : 'cases'}${hasB && geomeanRatio(s.cases) !== null ? html` · geometric mean of B/A <b data-testid="geomean-${s.suite}">${fmtRatio(geomeanRatio(s.cases))}</b>` : nothing}</span>
+              </h2>
+              <results-chart .suite=${s.suite} .pairs=${s.cases} ?has-b=${hasB} ?solo-b=${!a && !!b} label-a=${labelA} label-b="B"></results-chart>
               <div class="scroll">${this.table(s, hasB)}</div>
               ${this.params(s)}
             </section>`,

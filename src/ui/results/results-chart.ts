@@ -37,6 +37,7 @@ export class ResultsChart extends LitElement {
     hasB: { type: Boolean, attribute: 'has-b' },
     labelA: { type: String, attribute: 'label-a' },
     labelB: { type: String, attribute: 'label-b' },
+    soloB: { type: Boolean, attribute: 'solo-b' },
     active: { state: true },
   };
 
@@ -45,6 +46,8 @@ export class ResultsChart extends LitElement {
   declare hasB: boolean;
   declare labelA: string;
   declare labelB: string;
+  /** Only B is loaded: its cases are drawn (as the first series) in B's colour and shape. */
+  declare soloB: boolean;
   /** Index of the case under the keyboard focus or the mouse; -1 for none. */
   declare active: number;
 
@@ -65,6 +68,7 @@ export class ResultsChart extends LitElement {
     this.hasB = false;
     this.labelA = 'A';
     this.labelB = 'B';
+    this.soloB = false;
     this.active = -1;
   }
 
@@ -82,7 +86,7 @@ export class ResultsChart extends LitElement {
   }
 
   override updated(changed: Map<string, unknown>): void {
-    if (changed.has('pairs') || changed.has('hasB') || !this.plot) this.build();
+    if (changed.has('pairs') || changed.has('hasB') || changed.has('soloB') || !this.plot) this.build();
     else if (changed.has('active')) this.plot.redraw(false, false);
   }
 
@@ -161,7 +165,7 @@ export class ResultsChart extends LitElement {
       ],
       series: [
         { label: 'case' },
-        { label: this.labelA, scale: 'ms', stroke: COLOR_A, paths: () => null, points: { show: false } },
+        { label: this.labelA, scale: 'ms', stroke: this.soloB ? COLOR_B : COLOR_A, paths: () => null, points: { show: false } },
         ...(this.hasB ? [{ label: this.labelB, scale: 'ms', stroke: COLOR_B, paths: () => null, points: { show: false } }] : []),
       ],
       hooks: {
@@ -196,7 +200,7 @@ export class ResultsChart extends LitElement {
     const off = this.hasB ? Math.min(7 * px, rowPx / 4) : 0;
     this.pairs.forEach((p, i) => {
       const yc = u.valToPos(i, 'x', true);
-      if (p.a) this.drawOne(u, p.a, yc - off, COLOR_A, 'circle');
+      if (p.a) this.drawOne(u, p.a, yc - off, this.soloB ? COLOR_B : COLOR_A, this.soloB ? 'diamond' : 'circle');
       if (p.b) this.drawOne(u, p.b, yc + off, COLOR_B, 'diamond');
     });
     ctx.restore();
@@ -261,13 +265,13 @@ export class ResultsChart extends LitElement {
       r
         ? html`<span class=${cls}><b>${label}</b> ${fmtTime(r.median_ms)}${r.min_ms !== undefined && r.max_ms !== undefined ? ` (${fmtTime(r.min_ms)} – ${fmtTime(r.max_ms)})` : ''}${r.method ? `, ${r.method}` : ''}</span>`
         : html`<span class=${cls}><b>${label}</b> not in this report</span>`;
-    return html`<b class="case">${p.name}</b>: ${side(this.labelA, p.a, 'a')}${this.hasB ? html` · ${side(this.labelB, p.b, 'b')} · B/A <b>${fmtRatio(p.ratio)}</b>` : nothing}`;
+    return html`<b class="case">${p.name}</b>: ${side(this.labelA, p.a, this.soloB ? 'b' : 'a')}${this.hasB ? html` · ${side(this.labelB, p.b, 'b')} · B/A <b>${fmtRatio(p.ratio)}</b>` : nothing}`;
   }
 
   override render() {
     return html`
       <div class="legend" aria-hidden="true">
-        <span><i class="mark a"></i>${this.labelA} median</span>
+        <span><i class="mark ${this.soloB ? 'b' : 'a'}"></i>${this.labelA} median</span>
         ${this.hasB ? html`<span><i class="mark b"></i>${this.labelB} median</span>` : nothing}
         <span><i class="range"></i>fastest – slowest repetition</span>
         <span class="axis-note">time per repetition, log scale${this.hasB ? '; B/A at the right' : ''}</span>
