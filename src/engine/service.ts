@@ -45,6 +45,8 @@ export interface SessionInfo {
   tokensPerPage: number;
   /** Synthetic and simulated models make no sense as text; the UI says so. */
   note: string;
+  /** True when the model has a tokenizer (text prompts, decoded text, token text in block tables). */
+  hasTokenizer?: boolean;
 }
 
 export interface TelemetryBatch {
@@ -430,7 +432,7 @@ export class EngineService {
       runner.dispose();
       throw e;
     }
-    const full: SessionInfo = { ...info, id: sessionId, tokensPerPage };
+    const full: SessionInfo = { ...info, id: sessionId, tokensPerPage, hasTokenizer: desc.tokenizer !== undefined };
     this.sessions.set(sessionId, full);
     this.factories.set(sessionId, factory);
     if (desc.tokenizer) this.tokenizers.set(sessionId, desc.tokenizer);
@@ -649,7 +651,7 @@ export class EngineService {
     return {
       pages: [...alloc.blockTable(requestId)],
       tokenIds,
-      ...(tok ? { tokenTexts: tokenIds.map((id) => tok.tokenText(id)) } : {}),
+      ...(tok ? { tokenTexts: tokenIds.map((id) => tokenPiece(tok, id)) } : {}),
       tokensPerPage: alloc.tokensPerPage,
       numComputedTokens: req.numComputedTokens,
       sessionId: req.model,
@@ -673,7 +675,7 @@ export class EngineService {
       if (block >= 0) {
         const tpp = alloc.tokensPerPage;
         const end = Math.min(req.numComputedTokens, (block + 1) * tpp);
-        tokenTexts = req.allTokenIds.slice(block * tpp, Math.max(block * tpp, end)).map((id) => tok.tokenText(id));
+        tokenTexts = req.allTokenIds.slice(block * tpp, Math.max(block * tpp, end)).map((id) => tokenPiece(tok, id));
       }
     }
     return {
@@ -770,4 +772,22 @@ export function splitParallel(spec: RequestSpec, mode: 'n' | 'gang' | 'independe
     ...(spec.sampling ? { sampling: { ...spec.sampling, ...(spec.sampling.seed !== undefined ? { seed: (spec.sampling.seed + k) >>> 0 } : {}) } } : {}),
     ...(mode === 'gang' ? { gang: { id: spec.requestId, size: n } } : {}),
   }));
+}
+
+const pieceCache = new WeakMap<Tokenizer, Map<number, string>>();
+
+/**
+ * A token's text for display, cached per tokenizer: byte-level BPE vocabularies (hf) store pieces in a
+ * byte alphabet ('Ġ' for a space), so their pieces are decoded; special tokens (which decode to '') and
+ * llama2.c pieces show as the vocabulary has them.
+ */
+export function tokenPiece(tok: Tokenizer, id: number): string {
+  let cache = pieceCache.get(tok);
+  if (!cache) pieceCache.set(tok, (cache = new Map()));
+  let text = cache.get(id);
+  if (text === undefined) {
+    text = tok.kind === 'hf' ? tok.decode([id]) || tok.tokenText(id) : tok.tokenText(id);
+    cache.set(id, text);
+  }
+  return text;
 }

@@ -99,7 +99,7 @@ export class GpuPanel extends LitElement {
       <p class="line"><b class="bad">WebGPU is not available</b></p>
       <p class="note">${reason}</p>
       ${hint ? html`<p class="note">${hint}</p>` : nothing}
-      <p class="note">The simulated backend below works without WebGPU.</p>
+      <p class="note">So the playground runs the simulated backend instead (labelled simulated everywhere): the same scheduler, with step times from a cost model.</p>
     </div>`;
   }
 }

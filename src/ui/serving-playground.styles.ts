@@ -47,6 +47,27 @@ export const playgroundStyles = css`
     margin-right: 6px;
     vertical-align: 1px;
   }
+  .real {
+    display: inline-block;
+    font-size: 10.5px;
+    font-weight: 700;
+    letter-spacing: 0.05em;
+    text-transform: uppercase;
+    color: #10151f;
+    background: #56b4e9;
+    border-radius: 4px;
+    padding: 1px 6px;
+    margin-right: 6px;
+    vertical-align: 1px;
+  }
+  .fallback {
+    font-size: 12px;
+    color: #f0e442;
+  }
+  header a.results {
+    font-size: 12.5px;
+    color: #cfe4f7;
+  }
   .keys {
     display: flex;
     flex-wrap: wrap;

@@ -15,7 +15,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { playgroundStyles } from './serving-playground.styles';
 import { EngineController } from './state/engine-controller';
-import { DEFAULT_CONFIG, cloneConfig, type PlaygroundConfig } from './state/config';
+import { DEFAULT_CONFIG, SIMULATED_DEFAULT, cloneConfig, type PlaygroundConfig } from './state/config';
 import { validateConfig, type FieldErrors } from './state/validate';
 import { configFromUrl, configToUrl } from './state/url-state';
 import { setPath, type ConfigEdit } from './controls/fields';
@@ -34,9 +34,13 @@ import './views/kernel-profile-view';
 import './views/prompt-box';
 import './views/latency-view';
 import './lessons/lesson-panel';
-import { LESSONS, lessonById, lessonConfig } from './lessons/lessons';
+import { LESSONS, lessonById, lessonConfig, type LiveNumber } from './lessons/lessons';
+import type { VariantRun } from './lessons/lesson-panel';
 import { summarize } from './pool-layout';
 import { saveFile } from './state/engine-controller';
+
+/** The benchmark results page, linked from the header (empty while the page does not exist). */
+const RESULTS_PAGE = '';
 
 const ALL_PANELS = ['lesson', 'pool', 'blocks', 'timelines', 'requests', 'latency', 'kernels'] as const;
 export type PanelName = (typeof ALL_PANELS)[number];
@@ -54,6 +58,7 @@ export class ServingPlayground extends LitElement {
     errors: { state: true },
     gpuLine: { state: true },
     lastSent: { state: true },
+    noWebGpu: { state: true },
   };
 
   declare autoplay: boolean;
@@ -66,8 +71,14 @@ export class ServingPlayground extends LitElement {
   declare errors: FieldErrors;
   declare gpuLine: string;
   declare lastSent: string | null;
+  /** Why this browser has no WebGPU (the playground then runs the simulated backend), or null. */
+  declare noWebGpu: string | null;
 
   readonly engine = new EngineController(this);
+  /** The latest live numbers of each variant of each lesson run on this page, for the side-by-side table. */
+  private readonly lessonRuns = new Map<string, { numbers: LiveNumber[]; runS: number }>();
+  /** `lesson:variant` of the run the engine has (set once its apply succeeded). */
+  private runKey = '';
 
   constructor() {
     super();
@@ -81,6 +92,7 @@ export class ServingPlayground extends LitElement {
     this.errors = {};
     this.gpuLine = '';
     this.lastSent = null;
+    this.noWebGpu = null;
   }
 
   override connectedCallback(): void {
@@ -95,28 +107,56 @@ export class ServingPlayground extends LitElement {
       problems.push(`lesson=${this.lesson} (no such lesson)`);
       this.lesson = '';
     }
-    this.draft = this.baseConfig();
-    if (this.syncUrl) {
-      const fromUrl = configFromUrl(location.search, this.draft);
-      this.draft = fromUrl.config;
-      problems.push(...fromUrl.problems);
-    }
+    problems.push(...this.startingDraft());
     if (problems.length) this.engine.error = `Ignored from the URL: ${problems.join('; ')}`;
-    this.errors = validateConfig(this.draft);
     void this.boot();
   }
 
+  /** The draft the page opens with: the base configuration, then the URL's values. Returns what the URL got wrong. */
+  private startingDraft(): string[] {
+    this.draft = this.baseConfig();
+    let problems: string[] = [];
+    if (this.syncUrl) {
+      const fromUrl = configFromUrl(location.search, this.draft);
+      this.draft = fromUrl.config;
+      problems = fromUrl.problems;
+    }
+    if (this.noWebGpu && this.draft.backend === 'gpu') this.draft.backend = 'simulated';
+    this.errors = validateConfig(this.draft);
+    return problems;
+  }
+
+  /**
+   * Starts the engine. The default scenario runs the built-in model on this GPU; where the browser has no
+   * WebGPU, the playground says why (the Your GPU card says how to get it) and runs the simulated scenario.
+   */
   private async boot(): Promise<void> {
+    if (this.draft.backend === 'gpu') {
+      const gpu = await this.engine.webGpu();
+      if (!gpu.available) {
+        this.noWebGpu = gpu.reason;
+        this.startingDraft();
+      }
+    }
     if (Object.keys(this.errors).length) return;
     if (await this.engine.apply(cloneConfig(this.draft))) {
+      this.runKey = this.lessonKey();
       if (this.autoplay) await this.engine.startWorkload();
     }
   }
 
-  /** The defaults, or the current lesson's preset and variant. */
+  /**
+   * The defaults (the built-in model on this GPU; the simulated scenario without WebGPU), or the current
+   * lesson's preset and variant (lessons run on the simulated backend).
+   */
   private baseConfig(): PlaygroundConfig {
     const l = lessonById(this.lesson);
-    return l ? lessonConfig(DEFAULT_CONFIG, l, this.variant) : cloneConfig(DEFAULT_CONFIG);
+    if (l) return lessonConfig(SIMULATED_DEFAULT, l, this.variant);
+    return cloneConfig(this.noWebGpu ? SIMULATED_DEFAULT : DEFAULT_CONFIG);
+  }
+
+  private lessonKey(): string {
+    return this.lesson ? `${this.lesson}:${this.variant}` : '';
   }
 
   /** Opens a lesson (null leaves it) at one of its variants, and runs it. False for an unknown id. */
@@ -162,7 +202,11 @@ export class ServingPlayground extends LitElement {
       const diff = configToUrl(c, this.baseConfig());
       history.replaceState(null, '', `${location.pathname}?${[...keep, ...lesson, ...(diff ? [diff] : [])].join('&')}`);
     }
-    if (await this.engine.apply(c)) await this.engine.startWorkload();
+    this.runKey = '';
+    if (await this.engine.apply(c)) {
+      this.runKey = this.lessonKey();
+      await this.engine.startWorkload();
+    }
   }
 
   private onRun = async (e: CustomEvent<{ command: string; speed?: number }>) => {
@@ -185,6 +229,8 @@ export class ServingPlayground extends LitElement {
         return;
     }
   };
+
+  private fetchPage = (page: number) => this.engine.pageInfo(page);
 
   private onSelect = (e: CustomEvent<{ requestId: string | null }>) => void this.engine.select(e.detail.requestId);
 
@@ -211,8 +257,13 @@ export class ServingPlayground extends LitElement {
       <header>
         <h1>Serving Playground</h1>
         <span class="model" data-testid="model-line"
-          >${simulated ? html`<span class="sim">simulated</span>` : nothing}${en.session ? en.session.label : en.phase === 'applying' ? 'loading…' : ''}</span
+          >${simulated ? html`<span class="sim">simulated</span>` : html`<span class="real">this GPU</span>`}${en.session ? en.session.label : en.phase === 'applying' ? this.loadingText() : ''}</span
         >
+        ${this.noWebGpu && simulated ? html`<span class="fallback" data-testid="fallback" title=${this.noWebGpu}>no WebGPU in this browser: simulated backend instead (see Your GPU)</span>` : nothing}
+        ${!simulated && en.phase === 'ready' && en.workload && en.store.totals.steps === 0
+          ? html`<span class="fallback" data-testid="first-step">first step: compiling the GPU kernels…</span>`
+          : nothing}
+        ${RESULTS_PAGE ? html`<a class="results" href=${RESULTS_PAGE}>Benchmark results</a>` : nothing}
         <run-controls .loop=${en.store.loop} ?ready=${en.phase === 'ready'} ?started=${en.workload !== null} .speed=${this.draft.speed} @run-command=${this.onRun}></run-controls>
       </header>
       ${this.renderKeys()}
@@ -292,9 +343,19 @@ export class ServingPlayground extends LitElement {
     const en = this.engine;
     const pool = l && en.mirror ? summarize(en.mirror, en.session?.tokensPerPage ?? 16, en.store.tenants.length) : null;
     const numbers = l ? l.numbers({ store: en.store, report: en.report, pool }) : [];
+    // Keep each variant's latest numbers (once its own run has steps), so the variants compare side by side.
+    if (l && this.runKey === this.lessonKey() && en.phase === 'ready' && en.store.totals.steps > 0) this.lessonRuns.set(this.runKey, { numbers, runS: en.store.runMs / 1000 });
+    const runs: VariantRun[] = l ? l.variants.map((v, i) => ({ label: v.label, ...(this.lessonRuns.get(`${l.id}:${i}`) ?? { numbers: null, runS: 0 }) })) : [];
     return html`<section class="card full" part="card" data-testid="lesson-card">
-      <lesson-panel .lessons=${LESSONS} .lesson=${l} .variant=${this.variant} .numbers=${numbers} @lesson-select=${this.onLessonSelect} @lesson-variant=${this.onLessonVariant}></lesson-panel>
+      <lesson-panel .lessons=${LESSONS} .lesson=${l} .variant=${this.variant} .numbers=${numbers} .runs=${runs} ?simulated=${en.applied?.backend !== 'gpu'} @lesson-select=${this.onLessonSelect} @lesson-variant=${this.onLessonVariant}></lesson-panel>
     </section>`;
+  }
+
+  private loadingText(): string {
+    const p = this.engine.progress;
+    if (!p) return 'loading…';
+    const pct = p.total ? ` ${Math.round((100 * p.done) / p.total)}%` : '';
+    return `${p.phase === 'download' ? 'downloading' : 'uploading to the GPU'} ${p.detail}${pct}…`;
   }
 
   private renderViews(simulated: boolean) {
@@ -319,6 +380,7 @@ export class ServingPlayground extends LitElement {
               .requestIdOf=${s.requestIdOf}
               .highlightPages=${en.blockTable?.pages ?? []}
               .tokensPerPage=${en.session?.tokensPerPage ?? 16}
+              .fetchPage=${this.fetchPage}
             ></page-pool-view>
           </section>`
         : nothing}

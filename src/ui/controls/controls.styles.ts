@@ -32,8 +32,18 @@ export const controlStyles = css`
     gap: 3px;
     min-width: 0;
   }
-  .field.wide {
+  .field.wide,
+  .wide {
     grid-column: 1 / -1;
+  }
+  .url-model {
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+  }
+  .note code {
+    font-size: 11px;
+    overflow-wrap: anywhere;
   }
   .lbl {
     font-size: 12px;

@@ -1,6 +1,6 @@
 /**
  * Pool and scheduler settings: pool size, tokens per page, token budget, max sequences, chunked
- * prefill, prefix caching, preemption mode, allocator and policies.
+ * prefill, prefix caching, preemption mode, batching (continuous or static), allocator and policies.
  *
  * @fires config-edit - {path, value}
  */
@@ -36,6 +36,8 @@ export class EngineSettings extends LitElement {
         ${checkField(this, 'Prefix caching', 'enablePrefixCaching', c.enablePrefixCaching, 'Reuse the KV pages of identical prompt prefixes')}
         ${selectField(this, 'Preemption', 'preemptionMode', c.preemptionMode, [['recompute', 'recompute'], ['swap', 'swap to host']], e)}
         ${c.preemptionMode === 'swap' ? numberField(this, 'Host swap pages', 'numHostSwapPages', c.numHostSwapPages, e, { min: 0 }) : html`<span></span>`}
+        ${selectField(this, 'Batching', 'batching', c.batching, [['continuous', 'continuous'], ['static', 'static (pre-Orca)']], e, 'Continuous: requests join and leave every step. Static: a new batch only when the whole running batch is done')}
+        <span></span>
         ${selectField(this, 'KV allocator', 'allocator', c.allocator, [['paged', 'paged'], ['contiguous', 'contiguous']], e, 'Contiguous reserves max model length per request')}
         ${selectField(this, 'Queue order', 'queuePolicy', c.queuePolicy, [['fcfs', 'FCFS'], ['priority', 'priority'], ['longest-prefix', 'longest prefix']], e, 'First come first served, request priority, or longest cached prefix first')}
         ${selectField(this, 'Sharing policy', 'sharingPolicy', c.sharingPolicy, [['time-slice', 'time-slice'], ['partition', 'partition (MIG-style)'], ['fair-share', 'fair share'], ['priority', 'tenant priority']], e, 'How tenants share the pool and the steps')}

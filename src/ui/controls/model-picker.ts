@@ -1,9 +1,10 @@
 /**
  * Backend and model: "this GPU (WebGPU)" runs a real model in the engine worker; "simulated GPU" runs
  * the same scheduler with step times from a roofline cost model of a GPU spec and a model shape.
- * Real models: the built-in one (downloaded once into the IndexedDB cache), random tiny weights, or
- * files the visitor picks; loading shows download and upload progress; cached downloads are listed
- * with their sizes and can be evicted.
+ * Real models: the built-in one (downloaded once into the IndexedDB cache), random tiny weights, files
+ * the visitor picks, or a URL (a Hugging Face folder's base URL plus its file names, or one .gguf /
+ * llama2.c .bin file); loading shows download and upload progress; cached downloads are listed with
+ * their sizes and can be evicted.
  *
  * @fires config-edit - {path, value}
  * @fires files-picked - {files: File[]}
@@ -11,7 +12,7 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import { controlStyles } from './controls.styles';
-import { emitEdit, numberField, selectField } from './fields';
+import { emitEdit, numberField, selectField, textField } from './fields';
 import { BUILTIN_MODEL, type PlaygroundConfig } from '../state/config';
 import type { LoadProgressEvent } from '../../engine/model-sources';
 import { fmtBytes } from '../format';
@@ -26,7 +27,11 @@ const GPU_MODELS = [
   ['builtin', BUILTIN_MODEL.name],
   ['synthetic-tiny', 'random tiny Llama (synthetic weights)'],
   ['files', 'load from files…'],
+  ['url', 'load from a URL…'],
 ] as const;
+
+/** What the URL fields take, as an example the visitor can adapt. */
+const URL_EXAMPLE = 'https://huggingface.co/<user>/<model>/resolve/main/';
 
 export interface CachedModel {
   source: string;
@@ -78,6 +83,17 @@ export class ModelPicker extends LitElement {
             <input type="file" multiple @change=${(e: Event) => this.fire('files-picked', { files: [...((e.target as HTMLInputElement).files ?? [])] })} />
             ${this.pickedNames.length ? html`<small>${this.pickedNames.join(', ')}</small>` : nothing}</label
           >`
+        : nothing}
+      ${c.gpuModel === 'url'
+        ? html`<div class="wide url-model" data-testid="model-url">
+            ${textField(this, 'Model URL', 'modelUrl', c.modelUrl, this.errors)}
+            ${textField(this, 'Files in that folder', 'modelFiles', c.modelFiles, this.errors)}
+            <p class="note">
+              A folder: its base URL (e.g. <code>${URL_EXAMPLE}</code>) and its files, comma-separated (<code>config.json, model.safetensors, tokenizer.json</code>). One file: the URL of a
+              <code>.gguf</code> (or a llama2.c <code>.bin</code> with <code>tokenizer.bin</code> listed beside it), files left empty. The host must allow cross-origin downloads
+              (Hugging Face does). Downloads are cached.
+            </p>
+          </div>`
         : nothing}
       ${numberField(this, 'Max model length', 'maxModelLen', c.maxModelLen, this.errors, { min: 16, unit: 'tokens, capped by the model' })}
       ${p

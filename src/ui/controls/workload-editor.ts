@@ -1,7 +1,9 @@
 /**
- * The workload: seed, number of requests, arrivals (Poisson, gamma with burstiness as `vllm bench serve`
- * defines it, fixed rate, all at once), prompt and output lengths, shared-prefix ratio and parallel
- * samples. It is generated in the engine worker (src/workload) when the run starts.
+ * The workload: seed, number of requests, arrivals (a closed loop of users, Poisson, gamma with
+ * burstiness as `vllm bench serve` defines it, fixed rate, all at once), prompt and output lengths
+ * (or story-opening text prompts for real models), shared-prefix ratio and parallel samples (one
+ * request of n, a tagged gang, or independent requests). It is generated in the engine worker
+ * (src/workload) when the run starts.
  *
  * A trace (CSV in the Azure LLM inference or splitwise/Vidur columns) can be replayed instead, with
  * its times divided by a speed factor; the file is read and parsed in the worker.
@@ -11,7 +13,7 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import { controlStyles } from './controls.styles';
-import { numberField, selectField } from './fields';
+import { checkField, numberField, selectField } from './fields';
 import type { LengthSetting, PlaygroundConfig } from '../state/config';
 import type { FieldErrors } from '../state/validate';
 
@@ -96,14 +98,35 @@ export class WorkloadEditor extends LitElement {
       <div class="grid">
         ${numberField(this, 'Requests', 'workload.numRequests', w.numRequests, e, { min: 0 })}
         ${numberField(this, 'Seed', 'workload.seed', w.seed, e, { min: 0 })}
-        ${selectField(this, 'Arrivals', 'workload.arrival', w.arrival, [['poisson', 'Poisson'], ['gamma', 'gamma (bursty)'], ['fixed', 'fixed rate'], ['infinite', 'all at once']], e)}
-        ${w.arrival !== 'infinite' ? numberField(this, 'Rate', 'workload.rate', w.rate, e, { min: 0, step: 'any', unit: 'req/s' }) : html`<span></span>`}
+        ${selectField(this, 'Arrivals', 'workload.arrival', w.arrival, [['closed', 'closed loop (users)'], ['poisson', 'Poisson'], ['gamma', 'gamma (bursty)'], ['fixed', 'fixed rate'], ['infinite', 'all at once']], e, 'Closed loop: each user sends its next request when the last one finished, so the load follows the hardware')}
+        ${w.arrival === 'closed'
+          ? numberField(this, 'Users', 'workload.users', w.users, e, { min: 1, max: 1024, hint: 'Requests in flight at once' })
+          : w.arrival !== 'infinite'
+            ? numberField(this, 'Rate', 'workload.rate', w.rate, e, { min: 0, step: 'any', unit: 'req/s' })
+            : html`<span></span>`}
         ${w.arrival === 'gamma' ? html`${numberField(this, 'Burstiness', 'workload.burstiness', w.burstiness, e, { min: 0, step: 'any', hint: '< 1 burstier than Poisson, 1 = Poisson' })}<span></span>` : nothing}
-        ${this.lengths('Prompt', 'workload.prompt', w.prompt)} ${this.lengths('Output', 'workload.output', w.output)}
+        ${this.config.backend === 'gpu'
+          ? html`${checkField(this, 'Story text prompts', 'workload.textPrompts', w.textPrompts, 'Story openings (and a shared preamble) through the model\u2019s tokenizer, instead of random token ids')}<span></span>`
+          : nothing}
+        ${w.textPrompts && this.config.backend === 'gpu' ? nothing : this.lengths('Prompt', 'workload.prompt', w.prompt)} ${this.lengths('Output', 'workload.output', w.output)}
         ${numberField(this, 'Shared prefix ratio', 'workload.sharedPrefixRatio', w.sharedPrefixRatio, e, { min: 0, max: 1, step: 0.05, hint: 'Fraction of requests that start with the shared system prompt' })}
         ${numberField(this, 'Shared prefix', 'workload.sharedPrefixLength', w.sharedPrefixLength, e, { min: 1, unit: 'tokens', disabled: w.sharedPrefixRatio === 0 })}
         ${numberField(this, 'Parallel ratio', 'workload.parallelRatio', w.parallelRatio, e, { min: 0, max: 1, step: 0.05, hint: 'Fraction of requests asking for n samples' })}
         ${numberField(this, 'Samples n', 'workload.n', w.n, e, { min: 1, max: 16, disabled: w.parallelRatio === 0 })}
+        ${selectField(
+          this,
+          'n samples go in as',
+          'workload.parallelMode',
+          w.parallelMode,
+          [
+            ['n', 'one request (fork after prefill)'],
+            ['gang', 'a gang of n requests'],
+            ['independent', 'n independent requests'],
+          ],
+          e,
+          'One request of n and a tagged gang are admitted all-or-nothing; independent requests each when they fit',
+          true,
+        )}
       </div>
       ${this.renderTrace()}
     </fieldset>`;

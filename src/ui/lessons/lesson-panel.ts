@@ -1,12 +1,20 @@
 /**
  * The lesson bar: pick a lesson; for the chosen one, its explanation, what to watch, a button per
- * variant (each reruns the same seeded workload with that setting) and the live numbers as text.
+ * variant (each reruns the same seeded workload with that setting) and the live numbers as text. Once
+ * two variants have run on this page, their latest numbers stand side by side in a table.
  *
  * @fires lesson-select - {id: string | null}
  * @fires lesson-variant - {index: number}
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { Lesson, LiveNumber } from './lessons';
+
+/** A variant's latest numbers on this page (null: not run yet) and how long its run had gone, s. */
+export interface VariantRun {
+  label: string;
+  numbers: LiveNumber[] | null;
+  runS: number;
+}
 
 export class LessonPanel extends LitElement {
   static override styles = css`
@@ -93,6 +101,41 @@ export class LessonPanel extends LitElement {
       gap: 6px;
       align-items: center;
     }
+    .compare {
+      margin-top: 10px;
+      border-collapse: collapse;
+      font-size: 12.5px;
+      font-variant-numeric: tabular-nums;
+    }
+    .compare th,
+    .compare td {
+      padding: 3px 14px 3px 0;
+      text-align: right;
+      border-bottom: 1px solid #e6e9ee;
+    }
+    .compare th:first-child,
+    .compare td:first-child {
+      text-align: left;
+      color: #5b6475;
+      font-weight: 400;
+    }
+    .compare th {
+      font-weight: 650;
+    }
+    .compare .cur {
+      background: #f1f6fc;
+    }
+    .sim {
+      font-size: 10.5px;
+      font-weight: 700;
+      letter-spacing: 0.04em;
+      text-transform: uppercase;
+      color: #6b4a00;
+      background: #fdf3dc;
+      border: 1px solid #e69f00;
+      border-radius: 4px;
+      padding: 0 5px;
+    }
     @media (max-width: 900px) {
       .body {
         grid-template-columns: minmax(0, 1fr);
@@ -104,12 +147,16 @@ export class LessonPanel extends LitElement {
     lesson: { attribute: false },
     variant: { type: Number },
     numbers: { attribute: false },
+    runs: { attribute: false },
+    simulated: { type: Boolean },
   };
 
   declare lessons: Lesson[];
   declare lesson: Lesson | null;
   declare variant: number;
   declare numbers: LiveNumber[];
+  declare runs: VariantRun[];
+  declare simulated: boolean;
 
   constructor() {
     super();
@@ -117,6 +164,26 @@ export class LessonPanel extends LitElement {
     this.lesson = null;
     this.variant = 0;
     this.numbers = [];
+    this.runs = [];
+    this.simulated = true;
+  }
+
+  /** Variants side by side, once at least two have numbers (the current one updates live). */
+  private renderCompare() {
+    const ran = this.runs.map((r, i) => ({ ...r, i })).filter((r) => r.numbers);
+    if (ran.length < 2) return nothing;
+    const labels = ran[0]!.numbers!.map((n) => n.label);
+    return html`<table class="compare" data-testid="lesson-compare">
+      <thead>
+        <tr>
+          <th>side by side</th>
+          ${ran.map((r) => html`<th class=${r.i === this.variant ? 'cur' : ''}>${r.label} <small>(${r.runS.toFixed(0)} s)</small></th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${labels.map((label, k) => html`<tr><td>${label}</td>${ran.map((r) => html`<td class=${r.i === this.variant ? 'cur' : ''}>${r.numbers![k]?.value ?? '—'}</td>`)}</tr>`)}
+      </tbody>
+    </table>`;
   }
 
   private fire(type: string, detail: unknown): void {
@@ -150,8 +217,12 @@ export class LessonPanel extends LitElement {
               <p>${l.explain}</p>
               <p class="watch"><b>Watch:</b> ${l.watch}</p>
             </div>
-            <div class="numbers" data-testid="lesson-numbers" aria-live="polite">
-              ${this.numbers.map((n) => html`<div><span>${n.label}</span><b>${n.value}</b></div>`)}
+            <div>
+              <div class="numbers" data-testid="lesson-numbers" aria-live="polite">
+                ${this.numbers.map((n) => html`<div><span>${n.label}</span><b>${n.value}</b></div>`)}
+              </div>
+              ${this.simulated ? html`<p class="watch" style="margin-top:6px"><span class="sim">simulated</span> Llama-3-8B on a simulated H100: step times from a cost model.</p>` : nothing}
+              ${this.renderCompare()}
             </div>
           </div>`
         : nothing}

@@ -3,11 +3,11 @@
  * explanation, what to watch, and the live numbers that make the point. A lesson with variants lets
  * the reader run the same workload under each setting and compare the numbers.
  *
- * Only scenarios the engine supports today are here: static batching and gang admission need engine
- * features that are not exposed yet (see the report of the UI work).
+ * Every lesson runs on the simulated backend (Llama-3-8B on a simulated H100, labelled simulated), so
+ * its numbers settle within seconds on any machine; `lessonConfig` starts from SIMULATED_DEFAULT.
  */
 import type { RunReport } from '../../metrics';
-import type { PlaygroundConfig } from '../state/config';
+import { SIMULATED_DEFAULT, type PlaygroundConfig } from '../state/config';
 import type { TelemetryStore } from '../state/telemetry-store';
 import type { PoolSummary } from '../pool-layout';
 
@@ -40,6 +40,7 @@ export interface Lesson {
 }
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
+const perS = (n: number, runMs: number) => (runMs > 0 ? `${n.toLocaleString('en-US')} (${((1000 * n) / runMs).toFixed(2)}/s)` : String(n));
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 
 /** Unfilled slots in allocated pages, as a share of the allocated slots (the pool view's count). */
@@ -67,6 +68,31 @@ export const LESSONS: Lesson[] = [
       { label: 'running now', value: String(store.last?.numRunning ?? 0) },
       { label: 'waiting now', value: String(store.last?.numWaiting ?? 0) },
       { label: 'reserved but empty KV slots', value: pct(waste(pool)) },
+    ],
+  },
+  {
+    id: 'static-batching',
+    title: 'Static vs continuous batching',
+    explain:
+      'Static batching (as before Orca) starts a batch and admits nothing new until its last request finishes: one long answer keeps the GPU running a shrinking batch while the queue grows. Continuous batching lets requests join and leave at every step. Same seeded workload, same pool.',
+    watch: '"running" in the requests chart (static: a saw-tooth that drains to a few sequences), output tokens/s and TTFT p50; run both and compare them side by side below.',
+    preset: (c) => {
+      c.numPages = 2048;
+      c.maxNumSeqs = 32;
+      c.maxModelLen = 2048;
+      c.workload = { ...c.workload, numRequests: 400, rate: 14, sharedPrefixRatio: 0, parallelRatio: 0 };
+      c.workload.prompt = { kind: 'uniform', min: 64, max: 512 };
+      c.workload.output = { kind: 'sharegpt', min: 8, max: 1024 };
+    },
+    variants: [
+      { label: 'continuous', change: (c) => (c.batching = 'continuous') },
+      { label: 'static', change: (c) => (c.batching = 'static') },
+    ],
+    numbers: ({ store, report }) => [
+      { label: 'output tokens / s', value: report ? report.overall.outputTokenThroughput.toFixed(0) : '—' },
+      { label: 'TTFT p50', value: ms(report?.overall.ttftMs.p50) },
+      { label: 'running now', value: String(store.last?.numRunning ?? 0) },
+      { label: 'steps admission waited for the batch', value: store.totals.staticWaitSteps.toLocaleString('en-US') },
     ],
   },
   {
@@ -177,14 +203,42 @@ export const LESSONS: Lesson[] = [
       { label: 'KV usage (mean)', value: pct(report?.overall.kv.usageMean) },
     ],
   },
+  {
+    id: 'gang-admission',
+    title: 'Gang admission for parallel sampling',
+    explain:
+      'A request for n samples (best-of-n, beam-like search) is only useful when all n run: admitting some and leaving the rest waiting holds their pages while the answer cannot finish. The scheduler admits the n samples all-or-nothing, reserving pages for every member at once; a gang that does not fit waits at the head of the queue, then is requeued so others can go. One request of n shares its prompt pages after the fork; a gang of n tagged requests holds n copies; independent requests go in one by one.',
+    watch: 'The pool: a gang’s pages appear together (n = 8: shared prompt pages carry the corner mark). The numbers: gangs or forks admitted per second, steps admission waited on a gang, requeues.',
+    preset: (c) => {
+      c.numPages = 640;
+      c.maxNumSeqs = 48;
+      c.maxModelLen = 2048;
+      c.workload = { ...c.workload, numRequests: 300, rate: 5, sharedPrefixRatio: 0, parallelRatio: 0.5, n: 8 };
+      c.workload.prompt = { kind: 'uniform', min: 128, max: 512 };
+      c.workload.output = { kind: 'uniform', min: 64, max: 384 };
+    },
+    variants: [
+      { label: 'one request, n = 8', change: (c) => (c.workload.parallelMode = 'n') },
+      { label: 'tagged gang of 8', change: (c) => (c.workload.parallelMode = 'gang') },
+      { label: '8 independent requests', change: (c) => (c.workload.parallelMode = 'independent') },
+    ],
+    numbers: ({ store, report, pool }) => [
+      { label: 'gangs admitted whole', value: perS(store.totals.gangsAdmitted, store.runMs) },
+      { label: 'n > 1 requests forked', value: perS(store.totals.forks, store.runMs) },
+      { label: 'steps waiting on a gang', value: store.totals.gangBlockedSteps.toLocaleString('en-US') },
+      { label: 'gang requeues', value: store.totals.gangRequeues.toLocaleString('en-US') },
+      { label: 'pages in use', value: pool ? pool.used.toLocaleString('en-US') : '—' },
+      { label: 'E2E p99', value: ms(report?.overall.e2eMs.p99) },
+    ],
+  },
 ];
 
 export function lessonById(id: string | null | undefined): Lesson | null {
   return LESSONS.find((l) => l.id === id) ?? null;
 }
 
-/** The lesson's configuration for one variant, on top of `base`. */
-export function lessonConfig(base: PlaygroundConfig, lesson: Lesson, variant: number): PlaygroundConfig {
+/** The lesson's configuration for one variant, on top of `base` (the simulated scenario by default). */
+export function lessonConfig(base: PlaygroundConfig = SIMULATED_DEFAULT, lesson: Lesson, variant: number): PlaygroundConfig {
   const c = structuredClone(base);
   lesson.preset(c);
   lesson.variants[Math.max(0, Math.min(lesson.variants.length - 1, variant))]?.change(c);

@@ -3,15 +3,19 @@
  * model, pool, scheduler, tenants, workload, speed. Plain data; `toEngineSetup` and `toWorkload` turn it
  * into what the engine worker's API takes. Validation lives in validate.ts.
  */
-import type { EngineSetup } from '../../engine/service';
+import type { EngineSetup, WorkloadOptions } from '../../engine/service';
 import type { WorkloadConfig } from '../../workload';
 
 export type QueuePolicy = 'fcfs' | 'priority' | 'longest-prefix';
 export type SharingPolicy = 'time-slice' | 'partition' | 'fair-share' | 'priority';
 export type PreemptionMode = 'recompute' | 'swap';
-export type ArrivalKind = 'poisson' | 'gamma' | 'fixed' | 'infinite';
+/** `closed`: a number of users, each sending its next request when the last one finished (rate follows the hardware). */
+export type ArrivalKind = 'closed' | 'poisson' | 'gamma' | 'fixed' | 'infinite';
 export type LengthKind = 'fixed' | 'uniform' | 'sharegpt';
-export type GpuModelChoice = 'builtin' | 'synthetic-tiny' | 'files';
+export type GpuModelChoice = 'builtin' | 'synthetic-tiny' | 'files' | 'url';
+export type Batching = 'continuous' | 'static';
+/** How n > 1 requests are submitted: one request that forks, a tagged gang of n, or n independent requests. */
+export type ParallelMode = 'n' | 'gang' | 'independent';
 
 /** The built-in model, served from public/models/ beside the app. */
 export const BUILTIN_MODEL = { name: 'playstories 0.9M (built-in)', dir: 'models/playstories-0.9m/', files: ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'] };
@@ -42,6 +46,11 @@ export interface WorkloadSetting {
   arrival: ArrivalKind;
   /** Requests per second (simulated engine clock). */
   rate: number;
+  /** Closed loop: how many users (requests in flight). */
+  users: number;
+  /** Story-opening text prompts (models with a tokenizer); the prompt lengths above are then not used. */
+  textPrompts: boolean;
+  parallelMode: ParallelMode;
   /** Gamma shape: < 1 burstier than Poisson, 1 = Poisson. */
   burstiness: number;
   prompt: LengthSetting;
@@ -60,8 +69,12 @@ export interface PlaygroundConfig {
   simGpu: string;
   /** Simulated model shape id. */
   model: string;
-  /** The real model on this GPU: the built-in one, random tiny weights, or files the visitor picks. */
+  /** The real model on this GPU: the built-in one, random tiny weights, files the visitor picks, or a URL. */
   gpuModel: GpuModelChoice;
+  /** For gpuModel 'url': a folder's base URL (with `modelFiles`) or one .gguf / .bin file's URL. */
+  modelUrl: string;
+  /** Comma-separated file names under `modelUrl` (a folder); empty for a single-file URL. */
+  modelFiles: string;
   numPages: number;
   tokensPerPage: number;
   maxNumBatchedTokens: number;
@@ -70,6 +83,8 @@ export interface PlaygroundConfig {
   enableChunkedPrefill: boolean;
   enablePrefixCaching: boolean;
   preemptionMode: PreemptionMode;
+  /** Continuous (Orca / vLLM) or static batching (a new batch only when the running one is done). */
+  batching: Batching;
   /** Host pages for swap preemption. */
   numHostSwapPages: number;
   allocator: 'paged' | 'contiguous';
@@ -81,11 +96,17 @@ export interface PlaygroundConfig {
   speed: number;
 }
 
-export const DEFAULT_CONFIG: PlaygroundConfig = {
+/**
+ * The simulated backend's scenario (Llama-3-8B on a simulated H100): what the lessons start from, and
+ * what the playground falls back to where the browser has no WebGPU.
+ */
+export const SIMULATED_DEFAULT: PlaygroundConfig = {
   backend: 'simulated',
   simGpu: 'h100',
   model: 'llama-3-8b',
   gpuModel: 'builtin',
+  modelUrl: '',
+  modelFiles: '',
   numPages: 1024,
   tokensPerPage: 16,
   maxNumBatchedTokens: 2048,
@@ -94,6 +115,7 @@ export const DEFAULT_CONFIG: PlaygroundConfig = {
   enableChunkedPrefill: true,
   enablePrefixCaching: true,
   preemptionMode: 'recompute',
+  batching: 'continuous',
   numHostSwapPages: 256,
   allocator: 'paged',
   queuePolicy: 'fcfs',
@@ -107,6 +129,9 @@ export const DEFAULT_CONFIG: PlaygroundConfig = {
     numRequests: 200,
     arrival: 'poisson',
     rate: 8,
+    users: 32,
+    textPrompts: false,
+    parallelMode: 'n',
     burstiness: 1,
     prompt: { kind: 'sharegpt', min: 4, max: 1024 },
     output: { kind: 'sharegpt', min: 4, max: 512 },
@@ -116,6 +141,41 @@ export const DEFAULT_CONFIG: PlaygroundConfig = {
     n: 4,
   },
   speed: 1,
+};
+
+/**
+ * The default scenario: the built-in model (playstories 0.9M, context 256) on this GPU through WebGPU,
+ * serving 32 users who each send a story opening (half of them after a shared preamble) and wait for
+ * 100-180 tokens before sending the next. A closed loop, so the load follows the hardware: SwiftShader
+ * (a CPU) and a real GPU both keep 32 sequences running, at very different token rates.
+ */
+export const DEFAULT_CONFIG: PlaygroundConfig = {
+  ...structuredClone(SIMULATED_DEFAULT),
+  backend: 'gpu',
+  numPages: 512,
+  maxNumBatchedTokens: 256,
+  maxNumSeqs: 64,
+  maxModelLen: 256,
+  tenants: [
+    { id: 'chat', weight: 1, priority: 0, pages: 0, sloTtftMs: 1000, sloTpotMs: 100, share: 2 },
+    { id: 'batch', weight: 1, priority: 1, pages: 0, sloTtftMs: 0, sloTpotMs: 0, share: 1 },
+  ],
+  workload: {
+    seed: 1,
+    numRequests: 2000,
+    arrival: 'closed',
+    rate: 2,
+    users: 32,
+    textPrompts: true,
+    parallelMode: 'n',
+    burstiness: 1,
+    prompt: { kind: 'uniform', min: 8, max: 64 },
+    output: { kind: 'uniform', min: 100, max: 180 },
+    sharedPrefixRatio: 0.5,
+    sharedPrefixLength: 32,
+    parallelRatio: 0.05,
+    n: 2,
+  },
 };
 
 export function cloneConfig(c: PlaygroundConfig): PlaygroundConfig {
@@ -142,6 +202,7 @@ export function toEngineSetup(c: PlaygroundConfig): EngineSetup {
       enableChunkedPrefill: c.enableChunkedPrefill,
       enablePrefixCaching: c.enablePrefixCaching,
       preemptionMode: c.preemptionMode,
+      batching: c.batching,
       numHostSwapPages: c.preemptionMode === 'swap' ? c.numHostSwapPages : 0,
       allocator: c.allocator,
       queuePolicy: c.queuePolicy,
@@ -160,7 +221,7 @@ function lengthSpec(l: LengthSetting, part: 'prompt' | 'output'): WorkloadConfig
 export function toWorkload(c: PlaygroundConfig, model: string, vocabSize: number): WorkloadConfig {
   const w = c.workload;
   const arrival: WorkloadConfig['arrival'] =
-    w.arrival === 'infinite' ? { kind: 'infinite' } : w.arrival === 'gamma' ? { kind: 'gamma', rate: w.rate, burstiness: w.burstiness } : { kind: w.arrival, rate: w.rate };
+    w.arrival === 'infinite' || w.arrival === 'closed' ? { kind: 'infinite' } : w.arrival === 'gamma' ? { kind: 'gamma', rate: w.rate, burstiness: w.burstiness } : { kind: w.arrival, rate: w.rate };
   return {
     seed: w.seed,
     numRequests: w.numRequests,
@@ -180,3 +241,53 @@ export function toWorkload(c: PlaygroundConfig, model: string, vocabSize: number
     idPrefix: 'r',
   };
 }
+
+/**
+ * How the worker submits the workload: text prompts (when asked and the model has a tokenizer), the
+ * closed loop's user count, and how n > 1 requests go in.
+ */
+export function toWorkloadOptions(c: PlaygroundConfig, hasTokenizer: boolean): WorkloadOptions {
+  const w = c.workload;
+  return {
+    ...(w.textPrompts && hasTokenizer ? { text: STORY_PROMPTS } : {}),
+    ...(w.arrival === 'closed' ? { maxConcurrency: w.users } : {}),
+    ...(w.parallelMode !== 'n' ? { parallel: w.parallelMode } : {}),
+  };
+}
+
+/** The source of a model given by URL: a folder (base URL + file names) or one file (its folder + its name). */
+export function urlModelSource(url: string, files: string): { baseUrl: string; files: string[] } {
+  const names = files.split(',').map((f) => f.trim()).filter(Boolean);
+  if (names.length) return { baseUrl: url.endsWith('/') ? url : `${url}/`, files: names };
+  const u = new URL(url);
+  const cut = u.pathname.lastIndexOf('/');
+  const name = decodeURIComponent(u.pathname.slice(cut + 1));
+  u.pathname = u.pathname.slice(0, cut + 1);
+  return { baseUrl: u.href, files: [name] };
+}
+
+/**
+ * Story openings in the built-in model's small world (it was trained on simple children's stories), and
+ * one shared preamble that half the requests start with: its full pages are shared through the prefix cache.
+ */
+export const STORY_PROMPTS = {
+  sharedPrefixes: ['Here is a short story for children. It is about a kind friend, a small problem, and a happy end. '],
+  bodies: [
+    'Once upon a time,',
+    'Lily wanted to',
+    'One day, Tom and his dog',
+    'The little bird was scared of',
+    'Sam found a red ball in the park.',
+    'Mia and her mom went to the store.',
+    'There was a big tree near the river.',
+    'Ben had a new toy car.',
+    'The sun was shining and',
+    'Anna loved to paint.',
+    'A small cat lived in a box.',
+    'Max did not want to go to bed.',
+    'It was a rainy day, so',
+    'The boy named Joe saw a frog.',
+    'Sara lost her blue hat.',
+    'Grandpa told a story about',
+  ],
+};

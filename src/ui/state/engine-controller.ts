@@ -6,15 +6,16 @@
  */
 import * as Comlink from 'comlink';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { TelemetryBatch, SessionInfo, PoolRegionInfo, WorkloadStarted } from '../../engine/service';
+import type { TelemetryBatch, SessionInfo, PoolRegionInfo, WorkloadStarted, PageDetail } from '../../engine/service';
+import type { GpuStatus } from '../../engine/worker';
 import type { RunReport } from '../../metrics';
 import type { RequestEvent } from '../../engine/telemetry';
 import { engineClient } from '../engine-client';
-import { BUILTIN_MODEL, toEngineSetup, toWorkload, type PlaygroundConfig } from './config';
+import { BUILTIN_MODEL, toEngineSetup, toWorkload, toWorkloadOptions, urlModelSource, type PlaygroundConfig } from './config';
 import type { LoadProgressEvent, ModelSource } from '../../engine/model-sources';
 import { BIN_MS, TelemetryStore } from './telemetry-store';
 
-export type BlockTable = { pages: number[]; tokenIds: number[]; tokensPerPage: number; numComputedTokens: number; sessionId: string };
+export type BlockTable = { pages: number[]; tokenIds: number[]; tokenTexts?: string[]; tokensPerPage: number; numComputedTokens: number; sessionId: string };
 
 export type Phase = 'starting' | 'applying' | 'ready' | 'failed';
 
@@ -91,6 +92,8 @@ export class EngineController implements ReactiveController {
 
   private onBatch(batch: TelemetryBatch): void {
     if (!this.store.ingest(batch)) return;
+    // Workload requests with text prompts carry their decoded text on token events.
+    for (const e of batch.events) if (e.kind === 'token' && e.text) this.texts.set(e.requestId, (this.texts.get(e.requestId) ?? '') + e.text);
     if (batch.poolCopy) this.mirror = batch.poolCopy;
     if (batch.error) this.error = `The engine stopped: ${batch.error}`;
     if (batch.notices?.length) this.notices = [...this.notices, ...batch.notices].slice(-3);
@@ -212,7 +215,26 @@ export class EngineController implements ReactiveController {
     await this.refreshCached();
   }
 
+  /** The browser's WebGPU adapter, or why there is none (the worker acquires the device once). */
+  async webGpu(): Promise<GpuStatus> {
+    try {
+      return await this.api.gpuStatus();
+    } catch (e) {
+      return { available: false, reason: message(e), hint: '' };
+    }
+  }
+
+  /** One page's owner, ref count, fill, prefix-cache hash prefix and token text (for the pool tooltip). */
+  async pageInfo(page: number): Promise<PageDetail | null> {
+    try {
+      return await this.api.pageInfo(page);
+    } catch {
+      return null;
+    }
+  }
+
   private gpuSource(c: PlaygroundConfig): ModelSource {
+    if (c.gpuModel === 'url') return { kind: 'url', ...urlModelSource(c.modelUrl, c.modelFiles) };
     if (c.gpuModel === 'synthetic-tiny') return { kind: 'synthetic', preset: 'tiny', seed: c.workload.seed };
     if (c.gpuModel === 'files') {
       if (this.pickedFiles.length === 0) throw new Error('Pick the model files first (a .gguf, a llama2.c .bin, or a folder with config.json + model.safetensors + tokenizer.json).');
@@ -249,7 +271,7 @@ export class EngineController implements ReactiveController {
     const c = this.applied;
     if (!c || !this.session) return;
     try {
-      this.workload = await this.api.startWorkload(toWorkload(c, this.session.id, this.session.vocabSize));
+      this.workload = await this.api.startWorkload(toWorkload(c, this.session.id, this.session.vocabSize), toWorkloadOptions(c, this.session.hasTokenizer === true));
       await this.api.run();
     } catch (e) {
       this.fail(e);

@@ -72,7 +72,16 @@ export class TelemetryStore {
   readonly requestIdOf: string[] = [];
   readonly series: Series = TelemetryStore.emptySeries(0);
   readonly kernels = new Map<string, number>();
-  totals = { steps: 0, gpuMs: 0, flops: 0, bytes: 0, outputTokens: 0, prefillTokens: 0, decodeTokens: 0, preemptions: 0, prefixHitPages: 0, allocatedPages: 0, finished: 0, rejected: 0, cpuMs: 0, telemetryMs: 0 };
+  /**
+   * Run totals. From the steps' scheduling decisions: `gangsAdmitted` (tagged gangs admitted whole),
+   * `gangRequeues` and the steps those gangs had waited (`gangWaitSteps`), `gangBlockedSteps` (steps whose
+   * admission stopped at a gang that did not fit), `forks` (n > 1 requests forking their samples), and
+   * `staticWaitSteps` (steps where static batching held waiting requests back).
+   */
+  totals = {
+    steps: 0, gpuMs: 0, flops: 0, bytes: 0, outputTokens: 0, prefillTokens: 0, decodeTokens: 0, preemptions: 0, prefixHitPages: 0, allocatedPages: 0, finished: 0, rejected: 0, cpuMs: 0, telemetryMs: 0,
+    gangsAdmitted: 0, gangRequeues: 0, gangWaitSteps: 0, gangBlockedSteps: 0, forks: 0, staticWaitSteps: 0,
+  };
   last: EngineStepRecord | null = null;
   /** Engine clock (ms) at the latest step's end. */
   nowMs = 0;
@@ -190,6 +199,21 @@ export class TelemetryStore {
     t.cpuMs += rec.cpuMs;
     t.telemetryMs += rec.telemetryMs;
     for (const k of rec.kernels) this.kernels.set(k.label, (this.kernels.get(k.label) ?? 0) + k.ms);
+    let gangBlocked = false;
+    let staticBlocked = false;
+    for (const d of rec.decisions) {
+      if (d.kind === 'gang-admitted') t.gangsAdmitted++;
+      else if (d.kind === 'gang-requeued') {
+        t.gangRequeues++;
+        t.gangWaitSteps += d.numWaitedSteps;
+      } else if (d.kind === 'forked') t.forks++;
+      else if (d.kind === 'blocked') {
+        if (d.reason.startsWith('gang-')) gangBlocked = true;
+        else if (d.reason === 'static-batch') staticBlocked = true;
+      }
+    }
+    if (gangBlocked) t.gangBlockedSteps++;
+    if (staticBlocked) t.staticWaitSteps++;
     this.last = rec;
     this.nowMs = rec.endMs;
     // Bins of engine time: close every bin this step's end has passed (empty ones too, so idle shows as 0).

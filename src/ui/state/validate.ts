@@ -17,6 +17,7 @@ export const LIMITS = {
   numRequests: [0, 20_000],
   numHostSwapPages: [0, 65_536],
   n: [1, 16],
+  users: [1, 1024],
 } as const;
 
 function int(errors: FieldErrors, key: string, v: number, [lo, hi]: readonly [number, number]): void {
@@ -45,6 +46,10 @@ export function validateConfig(c: PlaygroundConfig): FieldErrors {
   int(e, 'maxNumSeqs', c.maxNumSeqs, LIMITS.maxNumSeqs);
   int(e, 'maxModelLen', c.maxModelLen, LIMITS.maxModelLen);
   if (c.preemptionMode === 'swap') int(e, 'numHostSwapPages', c.numHostSwapPages, LIMITS.numHostSwapPages);
+  if (c.backend === 'gpu' && c.gpuModel === 'url') {
+    const why = modelUrlProblem(c.modelUrl, c.modelFiles);
+    if (why) e['modelUrl'] = why;
+  }
   if (!e['maxNumBatchedTokens'] && !e['maxModelLen'] && !c.enableChunkedPrefill && c.maxNumBatchedTokens < c.maxModelLen) {
     e['maxNumBatchedTokens'] = `without chunked prefill it must be >= max model length (${c.maxModelLen}), so a whole prompt fits one step`;
   }
@@ -75,7 +80,8 @@ export function validateConfig(c: PlaygroundConfig): FieldErrors {
   const w = c.workload;
   if (!Number.isInteger(w.seed) || w.seed < 0 || w.seed > 0xffffffff) e['workload.seed'] = 'must be a whole number from 0 to 4294967295';
   int(e, 'workload.numRequests', w.numRequests, LIMITS.numRequests);
-  if (w.arrival !== 'infinite' && !(w.rate > 0 && Number.isFinite(w.rate))) e['workload.rate'] = 'must be > 0 requests/s';
+  if (w.arrival === 'closed') int(e, 'workload.users', w.users, LIMITS.users);
+  else if (w.arrival !== 'infinite' && !(w.rate > 0 && Number.isFinite(w.rate))) e['workload.rate'] = 'must be > 0 requests/s';
   if (w.arrival === 'gamma' && !(w.burstiness > 0 && Number.isFinite(w.burstiness))) e['workload.burstiness'] = 'must be > 0 (1 = Poisson, < 1 burstier)';
   length(e, 'workload.prompt', w.prompt);
   length(e, 'workload.output', w.output);
@@ -85,8 +91,25 @@ export function validateConfig(c: PlaygroundConfig): FieldErrors {
   ratio(e, 'workload.parallelRatio', w.parallelRatio);
   if (w.parallelRatio > 0) int(e, 'workload.n', w.n, LIMITS.n);
   const longest = (w.sharedPrefixRatio > 0 ? w.sharedPrefixLength : 0) + (w.prompt.kind === 'fixed' ? w.prompt.min : w.prompt.max);
-  if (!e['maxModelLen'] && !e['workload.prompt.max'] && longest >= c.maxModelLen) {
+  // Text prompts are short story openings: their lengths come from the text, not these settings.
+  const textPrompts = w.textPrompts && c.backend === 'gpu';
+  if (!textPrompts && !e['maxModelLen'] && !e['workload.prompt.max'] && longest >= c.maxModelLen) {
     e['workload.prompt.max'] = `prompts up to ${longest} tokens do not fit max model length ${c.maxModelLen} (they would be rejected)`;
   }
   return e;
+}
+
+/** Why a model URL (a folder with `files`, or one .gguf / .bin file) cannot be loaded, or null. */
+export function modelUrlProblem(url: string, files: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url.trim() ? `not a URL: "${url}"` : 'give the URL of a .gguf / .bin file, or of a folder plus its file names';
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `use an http(s) URL (got ${u.protocol})`;
+  const names = files.split(',').map((f) => f.trim()).filter(Boolean);
+  if (names.length === 0 && !/\.(gguf|bin)$/i.test(u.pathname)) return 'a single-file URL must end in .gguf or .bin; for a folder, list its files too';
+  if (names.some((n) => n.includes('/') && !/^[\w.-]+(\/[\w.-]+)*$/.test(n))) return 'file names are relative to the folder, comma-separated';
+  return null;
 }

@@ -72,6 +72,18 @@ export const blockTableStyles = css`
     white-space: nowrap;
     text-overflow: clip;
   }
+  .slots.text {
+    display: flex;
+    flex-wrap: wrap;
+  }
+  .slots.text .slot {
+    min-width: 12px;
+  }
+  .slot.text {
+    text-align: left;
+    padding: 1px 2px;
+    font-size: 10px;
+  }
   .slot.pending {
     background: #f6f7f9;
     color: #9aa3b2;

@@ -2,7 +2,8 @@
  * The block table of the selected request: logical block -> physical page, and what each of the page's
  * token slots holds (prompt token, output token, allocated but not yet computed, or empty). Blocks on
  * pages shared with other sequences (ref count > 1, e.g. a shared system prompt or an n > 1 fork) are
- * highlighted; blocks on prefix-cached pages carry a ◆. Simulated models have no text: slots show ids.
+ * highlighted; blocks on prefix-cached pages carry a ◆. Models with a tokenizer show each token's text
+ * (spaces as ␣, newlines as ⏎; the id in the slot's title); simulated and synthetic ones show ids.
  *
  * @fires request-select - {requestId: null} from the clear button
  */
@@ -12,6 +13,11 @@ import { readPage, mirrorNumPages } from '../pool-layout';
 import type { BlockTable } from '../state/engine-controller';
 import type { RequestRow } from '../state/telemetry-store';
 import { fmtInt } from '../format';
+
+/** A token's piece as a slot shows it: visible spaces and line breaks, the special tokens as is. */
+function showPiece(text: string): string {
+  return text === '' ? '∅' : text.replace(/ /g, '␣').replace(/\n/g, '⏎');
+}
 
 /** Rows drawn at most (a 4k-token request at 16 tokens per page has 256). */
 const MAX_ROWS = 256;
@@ -68,14 +74,19 @@ export class BlockTableView extends LitElement {
         if (i >= t.tokenIds.length) slots.push(html`<span class="slot empty">·</span>`);
         else {
           const cls = i >= t.numComputedTokens ? 'pending' : i >= numPrompt ? 'out' : '';
-          slots.push(html`<span class="slot ${cls}" title="token ${i}: id ${t.tokenIds[i]}">${t.tokenIds[i]}</span>`);
+          const text = t.tokenTexts?.[i];
+          slots.push(
+            text !== undefined
+              ? html`<span class="slot text ${cls}" title="token ${i}: id ${t.tokenIds[i]} ${JSON.stringify(text)}">${showPiece(text)}</span>`
+              : html`<span class="slot ${cls}" title="token ${i}: id ${t.tokenIds[i]}">${t.tokenIds[i]}</span>`,
+          );
         }
       }
       return html`<tr class="${info?.shared ? 'shared' : ''} ${info?.cached ? 'cached' : ''}">
         <td class="num">${block}</td>
         <td class="num page">${page}</td>
         <td class="num">${info ? info.refCount : '—'}</td>
-        <td><div class="slots" style="--tpp:${tpp}">${slots}</div></td>
+        <td><div class="slots ${t.tokenTexts ? 'text' : ''}" style="--tpp:${tpp}">${slots}</div></td>
       </tr>`;
     });
     return html`
@@ -89,7 +100,7 @@ export class BlockTableView extends LitElement {
       <div class="rows">
         <table data-testid="block-table">
           <thead>
-            <tr><th>block</th><th>page</th><th>refs</th><th>token slots (ids)</th></tr>
+            <tr><th>block</th><th>page</th><th>refs</th><th>token slots (${t.tokenTexts ? 'text' : 'ids'})</th></tr>
           </thead>
           <tbody>
             ${rows}
@@ -105,7 +116,7 @@ export class BlockTableView extends LitElement {
         <span><span class="sw" style="background:#fff4e0"></span>shared page (ref count &gt; 1)</span>
         <span>◆ prefix-cached page</span>
       </p>
-      ${this.simulated ? html`<p class="note">Simulated model: token ids are placeholders, not text.</p>` : nothing}
+      ${this.simulated ? html`<p class="note">Simulated model: token ids are placeholders, not text.</p>` : !t.tokenTexts ? html`<p class="note">This model has no tokenizer: slots show token ids.</p>` : nothing}
     `;
   }
 }

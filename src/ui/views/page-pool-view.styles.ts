@@ -36,6 +36,17 @@ export const pagePoolStyles = css`
   .tip b {
     font-weight: 600;
   }
+  .tip code {
+    font-size: 11.5px;
+    color: #f0e442;
+  }
+  .tip .text {
+    display: inline-block;
+    max-width: 320px;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+    color: #cfe4f7;
+  }
   .summary {
     display: flex;
     flex-wrap: wrap;

@@ -5,7 +5,9 @@
  * (from the bottom) is how many of its token slots hold KV, so internal fragmentation shows as the pale
  * top. Shared pages (ref count > 1) carry a black corner triangle, cached-but-free prefix pages are hatched, free
  * pages are pale grey, the reserved NULL page is dark. Partition boundaries are drawn as staircase lines.
- * The selected request's pages have a black-and-white ring.
+ * The selected request's pages have a black-and-white ring. Hovering a page shows its owner, fill and
+ * ref count from the mirror, and (asked of the engine on hover, via `fetchPage`) its prefix-cache hash
+ * prefix and, for models with a tokenizer, the text of its tokens.
  *
  * Drawing writes pixels into one ImageData and puts it once, and only when the mirror's version counter
  * changed (the mirror is shared memory when the page is cross-origin isolated, so reading it costs
@@ -19,6 +21,7 @@ import { pagePoolStyles } from './page-pool-view.styles';
 import { gridGeometry, mirrorNumPages, readPage, summarize, type GridGeometry, type PageInfo, type PoolSummary, MIRROR_HEADER, PAGE_FIELDS, PAGE_FLAG } from '../pool-layout';
 import { hexToRgb, shade, tenantColor } from '../palette';
 import { fmtInt, fmtPct } from '../format';
+import type { PageDetail } from '../../engine/service';
 
 export interface RegionBox {
   name: string;
@@ -47,6 +50,8 @@ export class PagePoolView extends LitElement {
     targetHeight: { type: Number, attribute: 'target-height' },
     tip: { state: true },
     summary: { state: true },
+    fetchPage: { attribute: false },
+    detail: { state: true },
   };
 
   declare mirror: Int32Array | null;
@@ -58,6 +63,10 @@ export class PagePoolView extends LitElement {
   declare targetHeight: number;
   declare tip: { x: number; y: number; page: PageInfo } | null;
   declare summary: PoolSummary | null;
+  /** Asks the engine for one page's details (hash prefix, token text); null: the tooltip shows the mirror only. */
+  declare fetchPage: ((page: number) => Promise<PageDetail | null>) | null;
+  declare detail: PageDetail | null;
+  private detailAt = 0;
 
   private canvas: HTMLCanvasElement | null = null;
   private ctx: CanvasRenderingContext2D | null = null;
@@ -93,6 +102,17 @@ export class PagePoolView extends LitElement {
     this.targetHeight = 380;
     this.tip = null;
     this.summary = null;
+    this.fetchPage = null;
+    this.detail = null;
+  }
+
+  /** Fetches the hovered page's details (one request at a time; again at most once a second while it stays hovered). */
+  private refreshDetail(p: number): void {
+    if (!this.fetchPage || p < 0) return;
+    this.detailAt = performance.now();
+    void this.fetchPage(p).then((d) => {
+      if (this.hoverPage === p) this.detail = d;
+    });
   }
 
   override connectedCallback(): void {
@@ -221,7 +241,10 @@ export class PagePoolView extends LitElement {
     this.drawTimes.push(ms);
     if (this.drawTimes.length > 600) this.drawTimes.splice(0, this.drawTimes.length - 600);
     this.summary = summarize(d, tpp, this.tenants.length);
-    if (this.hoverPage >= 0 && this.tip) this.tip = { ...this.tip, page: readPage(d, this.hoverPage) };
+    if (this.hoverPage >= 0 && this.tip) {
+      this.tip = { ...this.tip, page: readPage(d, this.hoverPage) };
+      if (performance.now() - this.detailAt > 1000) this.refreshDetail(this.hoverPage);
+    }
     return ms;
   }
 
@@ -286,13 +309,18 @@ export class PagePoolView extends LitElement {
     if (p < 0 || !this.mirror) {
       this.hoverPage = -1;
       this.tip = null;
+      this.detail = null;
       return;
     }
-    this.hoverPage = p;
+    if (p !== this.hoverPage) {
+      this.detail = null;
+      this.hoverPage = p;
+      this.refreshDetail(p);
+    }
     const c = this.geo.cell;
     const x = (p % this.geo.cols) * c + c + 8;
     const y = Math.floor(p / this.geo.cols) * c + c + 6;
-    this.tip = { x: Math.min(x, this.width - 230), y, page: readPage(this.mirror, p) };
+    this.tip = { x: Math.max(0, Math.min(x, this.width - 300)), y, page: readPage(this.mirror, p) };
   }
 
   private onMove = (ev: MouseEvent) => {
@@ -336,8 +364,12 @@ export class PagePoolView extends LitElement {
     const req = p.request >= 0 ? (this.requestIdOf[p.request] ?? `#${p.request}`) : null;
     const state = p.reserved ? 'reserved NULL page' : p.free ? (p.cached ? 'free, holds a cached prefix (reusable)' : 'free') : p.shared ? `shared by ${p.refCount} sequences` : 'in use';
     const fill = p.fill < 0 ? `${this.tokensPerPage} / ${this.tokensPerPage} (full)` : `${p.fill} / ${this.tokensPerPage}`;
+    const d = this.detail?.page === p.page ? this.detail : null;
+    const text = d?.tokenTexts?.length ? d.tokenTexts.join('') : '';
     return html`<b>page ${fmtInt(p.page)}</b> · ${state}<br />
-      ${p.free || p.reserved ? nothing : html`owner: ${tenant ?? '—'} · ${req ?? '—'}<br />`} tokens: ${fill} · ref count ${p.refCount}${p.cached && !p.free ? html`<br />prefix-cached (hashed)` : nothing}`;
+      ${p.free || p.reserved ? nothing : html`owner: ${tenant ?? '—'} · ${req ?? '—'}<br />`} tokens: ${fill} · ref count ${p.refCount}
+      ${p.cached ? html`<br />prefix-cache hash <code data-testid="pool-tip-hash">${d?.hashPrefix ?? '…'}</code>${p.free ? nothing : ' (hashed, shareable)'}` : nothing}
+      ${text ? html`<br /><span class="text" data-testid="pool-tip-text">“${text.length > 64 ? `${text.slice(0, 64)}…` : text}”</span>` : nothing}`;
   }
 
   override render() {

@@ -165,3 +165,17 @@ describe('EngineService for the playground', () => {
     expect(splitParallel(spec, 'independent').every((s) => s.gang === undefined)).toBe(true);
   });
 });
+
+describe('tokenPiece', () => {
+  test('byte-level BPE pieces are decoded for display; special tokens keep their names; results are cached', async () => {
+    const { tokenPiece } = await import('../../../src/engine/service');
+    let decodes = 0;
+    const hf: Tokenizer = { ...byteTokenizer, kind: 'hf', decode: (ids) => (decodes++, ids[0] === 1 ? '' : ' the'), tokenText: (id) => (id === 1 ? '<s>' : 'Ġthe') };
+    expect(tokenPiece(hf, 7)).toBe(' the');
+    expect(tokenPiece(hf, 7)).toBe(' the');
+    expect(decodes).toBe(1);
+    expect(tokenPiece(hf, 1)).toBe('<s>');
+    const l2c: Tokenizer = { ...byteTokenizer, kind: 'llama2c', tokenText: () => ' piece' };
+    expect(tokenPiece(l2c, 9)).toBe(' piece');
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG, cloneConfig, toEngineSetup, toWorkload } from '../../../src/ui/state/config';
+import { SIMULATED_DEFAULT as DEFAULT_CONFIG, DEFAULT_CONFIG as GPU_DEFAULT, STORY_PROMPTS, cloneConfig, toEngineSetup, toWorkload, toWorkloadOptions, urlModelSource } from '../../../src/ui/state/config';
+import { modelUrlProblem } from '../../../src/ui/state/validate';
 import { validateConfig } from '../../../src/ui/state/validate';
 import { configFromUrl, configToUrl } from '../../../src/ui/state/url-state';
 import { TelemetryStore, BIN_MS } from '../../../src/ui/state/telemetry-store';
@@ -8,6 +9,48 @@ import { validateWorkloadConfig } from '../../../src/workload';
 import type { EngineStepRecord } from '../../../src/engine/telemetry';
 
 describe('UI configuration', () => {
+  test('the default scenario: the built-in model on this GPU, a closed loop of 32 users with story prompts', () => {
+    expect(validateConfig(GPU_DEFAULT)).toEqual({});
+    expect(toEngineSetup(GPU_DEFAULT).backend).toEqual({ kind: 'gpu' });
+    expect(GPU_DEFAULT.gpuModel).toBe('builtin');
+    const w = toWorkload(GPU_DEFAULT, 'main', 1024);
+    expect(() => validateWorkloadConfig(w)).not.toThrow();
+    expect(w.arrival).toEqual({ kind: 'infinite' });
+    expect(toWorkloadOptions(GPU_DEFAULT, true)).toEqual({ text: STORY_PROMPTS, maxConcurrency: 32 });
+    // Without a tokenizer (random weights), token ids; the simulated scenario is open loop.
+    expect(toWorkloadOptions(GPU_DEFAULT, false)).toEqual({ maxConcurrency: 32 });
+    expect(toWorkloadOptions(DEFAULT_CONFIG, true)).toEqual({});
+    expect(toWorkloadOptions({ ...DEFAULT_CONFIG, workload: { ...DEFAULT_CONFIG.workload, parallelMode: 'gang' } }, false)).toEqual({ parallel: 'gang' });
+    // Batching reaches the scheduler.
+    expect(toEngineSetup({ ...DEFAULT_CONFIG, batching: 'static' }).scheduler.batching).toBe('static');
+    // The URL carries the new fields.
+    const c = cloneConfig(DEFAULT_CONFIG);
+    c.batching = 'static';
+    c.workload.parallelMode = 'independent';
+    c.workload.arrival = 'closed';
+    c.workload.users = 12;
+    const q = configToUrl(c, DEFAULT_CONFIG);
+    expect(q).toBe('batching=static&arrival=closed&users=12&pmode=independent');
+    expect(configFromUrl(`?${q}`, DEFAULT_CONFIG).config).toEqual(c);
+    expect(validateConfig({ ...c, workload: { ...c.workload, users: 0 } })['workload.users']).toMatch(/between 1/);
+  });
+
+  test('model URLs: a folder with its files, or one .gguf / .bin; bad ones are refused with the reason', () => {
+    expect(urlModelSource('https://huggingface.co/u/m/resolve/main', 'config.json, model.safetensors ,tokenizer.json')).toEqual({
+      baseUrl: 'https://huggingface.co/u/m/resolve/main/',
+      files: ['config.json', 'model.safetensors', 'tokenizer.json'],
+    });
+    expect(urlModelSource('https://host.example/models/stories260K.gguf', '')).toEqual({ baseUrl: 'https://host.example/models/', files: ['stories260K.gguf'] });
+    expect(modelUrlProblem('https://host.example/a/model.gguf', '')).toBeNull();
+    expect(modelUrlProblem('https://host.example/a/', 'config.json,model.safetensors')).toBeNull();
+    expect(modelUrlProblem('', '')).toMatch(/give the URL/);
+    expect(modelUrlProblem('not a url', '')).toMatch(/not a URL/);
+    expect(modelUrlProblem('ftp://x/y.gguf', '')).toMatch(/http/);
+    expect(modelUrlProblem('https://host.example/a/', '')).toMatch(/\.gguf or \.bin/);
+    const c = { ...GPU_DEFAULT, gpuModel: 'url' as const, modelUrl: 'nope' };
+    expect(validateConfig(c)['modelUrl']).toMatch(/not a URL/);
+  });
+
   test('the defaults are valid and map onto a valid workload and engine setup', () => {
     expect(validateConfig(DEFAULT_CONFIG)).toEqual({});
     const w = toWorkload(DEFAULT_CONFIG, 'main', 128256);
