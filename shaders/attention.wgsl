@@ -59,6 +59,7 @@
 
 const MAX_ROWS = 32u;   // query rows per workgroup (QT * G), bound of the per-thread score registers
 const MAX_NRV = 8u;     // bound of the per-thread P.V accumulators (NRV rows)
+const MAX_QREG = 16u;   // bound of the per-thread query registers (QREG: NR * DQ vec4s)
 // Masked scores. Finite so that exp(NEG - NEG) stays a number; p is forced to 0 for masked entries.
 const NEG = -1.0e30;
 
@@ -69,6 +70,7 @@ override BK: u32 = 64u;       // keys per tile
 override WG: u32 = 64u;       // threads per workgroup
 override LK: u32 = 1u;        // score-phase lanes per key (power of two <= D / 4)
 override NRV: u32 = 1u;       // P.V query rows per thread (<= min(ROWS, MAX_NRV))
+override QREG: bool = false;  // score phase reads its query quads from registers (TS: only when RG = 1 and NR * DQ <= MAX_QREG)
 override TILE: bool = false;  // prefill-tile variant (else decode-split)
 override PAGED: bool = true;  // paged pool (else contiguous cache)
 
@@ -171,7 +173,19 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     }
     rangeS = r;
   }
-  let range = workgroupUniformLoad(&rangeS);
+  let range = workgroupUniformLoad(&rangeS); // also the barrier after the qS writes
+  // QREG: with RG = 1 and WG a multiple of LK a thread's lane l = tid % LK is the same for every key it
+  // scores, so the query quads it dots with are fixed: hold them in registers (qr[dq * NR + i] = row i,
+  // quad dq * LK + l) instead of reading qS once per key.
+  var qr: array<vec4f, MAX_QREG>;
+  if (QREG) {
+    for (var dq = 0u; dq < DQ; dq++) {
+      let d = dq * LK + tid % LK;
+      for (var i = 0u; i < NR; i++) {
+        qr[dq * NR + i] = select(vec4f(0.0), qS[min(i, ROWS - 1u) * D4 + min(d, D4 - 1u)], d < D4 && i < ROWS);
+      }
+    }
+  }
   let numTiles = (range.y - range.x + BK - 1u) / BK;
 
   var cur = 0u;
@@ -200,7 +214,11 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
           let kv = pool[kb + d];
           for (var i = 0u; i < NR; i++) {
             let r = rg + i * RG;
-            if (r < ROWS) { s[i] += dot(qS[r * D4 + d], kv); }
+            if (QREG) {
+              s[i] += dot(qr[dq * NR + i], kv);
+            } else if (r < ROWS) {
+              s[i] += dot(qS[r * D4 + d], kv);
+            }
           }
         }
       }

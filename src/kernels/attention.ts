@@ -42,6 +42,8 @@ export interface AttentionConfig {
   lanesPerKey?: number;
   /** P.V query rows per thread (NRV, at most; clamped to the variant's rows and to 8). 1 = V re-read per row. */
   rowsPerThread?: number;
+  /** Score phase holds its query quads in registers where the variant allows it (see qInRegisters). */
+  queryRegisters?: boolean;
   label?: string;
 }
 
@@ -50,6 +52,7 @@ export interface AttentionTiles {
   keysPerTile: number;
   lanesPerKey: number;
   rowsPerThread: number;
+  queryRegisters: boolean;
 }
 
 /**
@@ -64,8 +67,8 @@ export interface AttentionTiles {
  */
 export function defaultAttentionTiles(isSoftware: boolean): AttentionTiles {
   return isSoftware
-    ? { workgroupSize: 64, keysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1 }
-    : { workgroupSize: 128, keysPerTile: 64, lanesPerKey: 8, rowsPerThread: 8 };
+    ? { workgroupSize: 64, keysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false }
+    : { workgroupSize: 128, keysPerTile: 64, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false };
 }
 
 /**
@@ -117,6 +120,14 @@ export function chooseVariant(headDim: number, rows: number, qt: number, bk: num
   while (bytes() > maxBytes && lk > 1) lk /= 2;
   while (bytes() > maxBytes && nrv > 1) nrv = Math.ceil(nrv / 2);
   return { lk, nrv };
+}
+
+/**
+ * Whether the QREG override may be on: a thread keeps one lane for every key it scores (WG <= BK * LK,
+ * so RG = 1, and WG a multiple of LK) and its NR * DQ = rows * ceil(D / 4 / LK) quads fit 16 registers.
+ */
+export function qInRegisters(headDim: number, rows: number, bk: number, wg: number, lk: number): boolean {
+  return wg <= bk * lk && wg % lk === 0 && rows * Math.ceil(headDim / 4 / lk) <= 16;
 }
 
 /**
@@ -208,8 +219,8 @@ export class PagedAttention {
   readonly bk: number;
   readonly wg: number;
   /** (LK, NRV) of the decode-split and prefill-tile pipelines. */
-  readonly decodeVariant: { lk: number; nrv: number };
-  readonly tileVariant: { lk: number; nrv: number };
+  readonly decodeVariant: { lk: number; nrv: number; qreg: boolean };
+  readonly tileVariant: { lk: number; nrv: number; qreg: boolean };
   readonly policy: SplitPolicy;
   readonly qStride: number;
   private readonly label: string;
@@ -239,13 +250,13 @@ export class PagedAttention {
     const { device } = gpu;
     this.device = device;
     const { numHeads, numKvHeads, headDim, numLayers } = cfg;
+    const tiles = defaultAttentionTiles(gpu.info.isSoftware);
     if (numHeads % numKvHeads !== 0) throw new RangeError(`attention: numHeads ${numHeads} is not a multiple of numKvHeads ${numKvHeads}.`);
     if (headDim % 4 !== 0 || headDim > 128) throw new RangeError(`attention: headDim ${headDim} must be a multiple of 4 and <= 128.`);
     if (numHeads / numKvHeads > 32) throw new RangeError(`attention: ${numHeads / numKvHeads} query heads per kv head; the kernel holds at most 32 rows (MAX_ROWS).`);
     this.label = cfg.label ?? (paged ? 'PagedAttention' : 'ContiguousAttention');
     this.group = numHeads / numKvHeads;
     this.qStride = cfg.qStride ?? numHeads * headDim;
-    const tiles = defaultAttentionTiles(gpu.info.isSoftware);
     this.wg = cfg.workgroupSize ?? tiles.workgroupSize;
     this.bk = cfg.keysPerTile ?? tiles.keysPerTile;
     const maxLanes = cfg.lanesPerKey ?? tiles.lanesPerKey;
@@ -254,8 +265,13 @@ export class PagedAttention {
     const maxWgBytes = device.limits.maxComputeWorkgroupStorageSize;
     const variant = (rows: number, qt: number) => chooseVariant(headDim, rows, qt, this.bk, this.wg, maxLanes, maxRows, maxWgBytes);
     this.qt = choosePrefillTokensPerTile(headDim, this.group, this.bk, this.wg, maxWgBytes, variant);
-    this.decodeVariant = variant(this.group, 1);
-    this.tileVariant = variant(this.qt * this.group, this.qt);
+    const qreg = cfg.queryRegisters ?? tiles.queryRegisters;
+    const full = (rows: number, qt: number) => {
+      const v = variant(rows, qt);
+      return { ...v, qreg: qreg && qInRegisters(headDim, rows, this.bk, this.wg, v.lk) };
+    };
+    this.decodeVariant = full(this.group, 1);
+    this.tileVariant = full(this.qt * this.group, this.qt);
     const decodeBytes = attentionWorkgroupBytes(headDim, this.group, 1, this.bk, this.wg, this.decodeVariant.lk, this.decodeVariant.nrv);
     if (decodeBytes > maxWgBytes) {
       throw new GpuLimitError('maxComputeWorkgroupStorageSize', decodeBytes, maxWgBytes, `${this.label} (group ${this.group}, head dim ${headDim})`);
@@ -266,8 +282,8 @@ export class PagedAttention {
     this.reduceLayout = layouts.reduce;
     // Pipelines are compiled on first use (a decode-only engine never compiles the tile variant).
     const common = { D: headDim, G: this.group, BK: this.bk, WG: this.wg, PAGED: paged ? 1 : 0 };
-    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: 1, TILE: 0, LK: this.decodeVariant.lk, NRV: this.decodeVariant.nrv } };
-    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: this.qt, TILE: 1, LK: this.tileVariant.lk, NRV: this.tileVariant.nrv } };
+    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: 1, TILE: 0, LK: this.decodeVariant.lk, NRV: this.decodeVariant.nrv, QREG: this.decodeVariant.qreg ? 1 : 0 } };
+    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: this.qt, TILE: 1, LK: this.tileVariant.lk, NRV: this.tileVariant.nrv, QREG: this.tileVariant.qreg ? 1 : 0 } };
     this.reduceSpec = { label: `${this.label}.reducePipeline`, code: reduceCode, layout: layouts.reducePl, constants: { D: headDim, WG: 32 } };
     this.cache = cache;
 

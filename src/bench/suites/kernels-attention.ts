@@ -16,8 +16,9 @@
  * Before timing, the issue's decode shape is checked against the f64 reference (paged and contiguous),
  * and every larger shape paged against contiguous. On hardware adapters the suite adds a long-context
  * decode (batch 32, context 4096, 32 heads / 8 kv heads, head dim 128; batch shrunk to fit the binding
- * limit) and a few alternative tile configs and split policies (`config ...` cases) that show why the
- * defaults are what they are.
+ * limit) and alternative tile configs and split policies (`config ...` cases, among them the previous
+ * defaults as `config before`) that show why the defaults are what they are. Every config is checked
+ * (paged against contiguous, or against the reference on small shapes) before it is timed.
  */
 import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
 import { ContiguousAttention, PagedAttention, defaultSplitPolicy, type AttentionBatch, type AttentionPlan, type SplitPolicy } from '../../kernels/attention';
@@ -157,7 +158,17 @@ function destroySetup(s: Setup): void {
   for (const b of [s.q, s.pagedPool, s.contigPool, s.out, s.readback]) b.destroy();
 }
 
-function kernels(gpu: GpuContext, cache: PipelineCache, shape: Shape, opts: { wg?: number; bk?: number; policy?: SplitPolicy } = {}) {
+interface TileOpts {
+  wg?: number;
+  bk?: number;
+  /** Lanes per key (LK, upper bound), P.V rows per thread (NRV, upper bound), query quads in registers. */
+  lk?: number;
+  nrv?: number;
+  qreg?: boolean;
+  policy?: SplitPolicy;
+}
+
+function kernels(gpu: GpuContext, cache: PipelineCache, shape: Shape, opts: TileOpts = {}) {
   const base = {
     numHeads: shape.heads,
     numKvHeads: shape.kvHeads,
@@ -167,6 +178,9 @@ function kernels(gpu: GpuContext, cache: PipelineCache, shape: Shape, opts: { wg
     maxSeqs: shape.batch,
     ...(opts.wg ? { workgroupSize: opts.wg } : {}),
     ...(opts.bk ? { keysPerTile: opts.bk } : {}),
+    ...(opts.lk ? { lanesPerKey: opts.lk } : {}),
+    ...(opts.nrv ? { rowsPerThread: opts.nrv } : {}),
+    ...(opts.qreg !== undefined ? { queryRegisters: opts.qreg } : {}),
     ...(opts.policy ? { policy: opts.policy } : {}),
   };
   return {
@@ -236,8 +250,11 @@ function compare(got: Float32Array, want: Float32Array, tol: number, what: strin
   if (bad) throw new Error(`kernels.attention: ${what} is wrong: ${bad} of ${want.length} mismatches, first ${first}`);
 }
 
-/** Paged vs reference (small shapes, host copies kept) or paged vs contiguous (large ones). */
-async function verify(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setup, log: (m: string) => void): Promise<void> {
+/**
+ * Paged vs reference (small shapes, host copies kept) or paged vs contiguous (large ones); with `other`
+ * (another configuration's paged output: a different code path) also paged vs that. Returns paged's output.
+ */
+async function verify(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setup, log: (m: string) => void, other?: Float32Array): Promise<Float32Array> {
   const paged = await runOnce(gpu, ks.paged, s);
   const contiguous = await runOnce(gpu, ks.contiguous, s);
   const name = shapeName(s.shape);
@@ -252,6 +269,11 @@ async function verify(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setup,
     compare(paged, contiguous, 1e-5, `paged ${name} vs contiguous`);
     log(`attention ${name}: paged matches contiguous (pages scrambled)`);
   }
+  if (other) {
+    compare(paged, other, 1e-4, `paged ${name} (wg ${ks.paged.wg}, bk ${ks.paged.bk}) vs the first config's output`);
+    log(`attention ${name} wg ${ks.paged.wg} bk ${ks.paged.bk} decode ${JSON.stringify(ks.paged.decodeVariant)}: matches the shape's first config`);
+  }
+  return paged;
 }
 
 /** Minimal view of the tfjs API we use (a devDependency, loaded dynamically; absent in the Node/Dawn bundle). */
@@ -347,6 +369,9 @@ function timestampCases(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setu
       name: `${prefix}${shapeName(s.shape)} ${impl} gpu-ts`,
       params: {
         ...s.shape, impl, inner, timing: 'gpu-timestamp', wg: k.wg, bk: k.bk, qt: k.qt,
+        ...(s.shape.prefill
+          ? { lk: k.tileVariant.lk, nrv: k.tileVariant.nrv, qreg: k.tileVariant.qreg }
+          : { lk: k.decodeVariant.lk, nrv: k.decodeVariant.nrv, qreg: k.decodeVariant.qreg }),
         numSplits: plan.numSplits, splitLen: plan.splitLen, targetWorkgroups: k.policy.targetWorkgroups, ...extra,
       },
       work: caseWork(s.shape),
@@ -472,22 +497,39 @@ export const kernelsAttentionSuite: BenchSuite = {
 
     // ---- hardware: long-context decode, and alternatives that justify the defaults
     if (hw) {
-      // Alternatives to the hardware defaults (128 threads, 128-key tiles, split target 4096 workgroups).
-      const configs: Array<{ name: string; shape: Shape; wg?: number; bk?: number; policy?: SplitPolicy }> = [
+      // Alternatives to the hardware defaults (128 threads, 64-key tiles, 8 lanes per key, 8 P.V rows per
+      // thread, split target 4096 workgroups). `before` = the previous defaults (128 threads, 128-key
+      // tiles, a thread per K row, V re-read per query row) and the previous best on the big shape.
+      const before = { wg: 128, bk: 128, lk: 1, nrv: 1 };
+      const configs: Array<{ name: string; shape: Shape } & TileOpts> = [
         { name: '', shape: big },
-        { name: 'config wg128 bk64: ', shape: big, wg: 128, bk: 64 },
-        { name: 'config wg64 bk64: ', shape: big, wg: 64, bk: 64 },
-        { name: 'config wg64 bk32: ', shape: big, wg: 64, bk: 32 },
-        { name: 'config no split: ', shape: big, policy: { ...policy, targetWorkgroups: 1 } },
+        { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: big, ...before },
+        { name: 'config before-best (wg128 bk64 lk1 nrv1): ', shape: big, wg: 128, bk: 64, lk: 1, nrv: 1 },
+        { name: 'config lk8 nrv1: ', shape: big, lk: 8, nrv: 1 },
+        { name: 'config lk1 nrv8: ', shape: big, lk: 1, nrv: 8 },
+        { name: 'config qreg: ', shape: big, qreg: true },
+        { name: 'config lk4: ', shape: big, lk: 4 },
+        { name: 'config wg256: ', shape: big, wg: 256 },
+        { name: 'config wg64: ', shape: big, wg: 64 },
+        { name: 'config bk32: ', shape: big, bk: 32 },
+        { name: 'config bk128: ', shape: big, bk: 128 },
         { name: 'config target 1024: ', shape: big, policy: { ...policy, targetWorkgroups: 1024 } },
-        { name: 'config wg128 bk64: ', shape: decode, wg: 128, bk: 64 },
-        { name: 'config wg64 bk64: ', shape: decode, wg: 64, bk: 64 },
+        { name: 'config target 2048: ', shape: big, policy: { ...policy, targetWorkgroups: 2048 } },
+        { name: 'config target 8192 max 32 splits: ', shape: big, policy: { ...policy, targetWorkgroups: 8192, maxSplits: 32 } },
+        { name: 'config no split: ', shape: big, policy: { ...policy, targetWorkgroups: 1 } },
+        { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: decode, ...before },
+        { name: 'config qreg: ', shape: decode, qreg: true },
+        { name: 'config bk32: ', shape: decode, bk: 32 },
         { name: 'config no split: ', shape: decode, policy: { ...policy, targetWorkgroups: 1 } },
-        { name: 'config wg128 bk64: ', shape: prefill, wg: 128, bk: 64 },
-        { name: 'config wg64 bk64: ', shape: prefill, wg: 64, bk: 64 },
+        { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: prefill, ...before },
+        { name: 'config lk1 nrv1: ', shape: prefill, lk: 1, nrv: 1 },
+        { name: 'config nrv1: ', shape: prefill, nrv: 1 },
+        { name: 'config lk1: ', shape: prefill, lk: 1 },
+        { name: 'config bk128: ', shape: prefill, bk: 128 },
       ];
       // One setup per shape, shared by its configs; freed after the shape's last case.
       const setups = new Map<Shape, Setup>();
+      const firstOut = new Map<Shape, Float32Array>();
       const lastIndex = new Map<Shape, number>();
       configs.forEach((c, i) => lastIndex.set(c.shape, i));
       for (let i = 0; i < configs.length; i++) {
@@ -495,7 +537,18 @@ export const kernelsAttentionSuite: BenchSuite = {
         let s = setups.get(c.shape);
         if (!s) setups.set(c.shape, (s = makeSetup(gpu, c.shape, false)));
         const ks = kernels(gpu, cache, c.shape, c);
-        if (i === 0 || c.name.includes('wg')) await verify(gpu, ks, s, ctx.log);
+        let out: Float32Array;
+        try {
+          out = await verify(gpu, ks, s, ctx.log, firstOut.get(c.shape));
+        } catch (e) {
+          // A wrong configuration is reported and not timed; the other configurations still run.
+          ctx.log(`NOT TIMED ${c.name}${shapeName(c.shape)}: ${(e as Error).message}`);
+          ks.paged.destroy();
+          ks.contiguous.destroy();
+          if (lastIndex.get(c.shape) === i) destroySetup(s);
+          continue;
+        }
+        if (!firstOut.has(c.shape)) firstOut.set(c.shape, out);
         // Before any case is timed (cases run after this function returns): ~0.1 s of work lifts the
         // GPU out of its idle clocks, so the first timed case is not penalised.
         if (i === 0) for (let w = 0; w < 3; w++) await wallRun(gpu, ks.paged, s, 20);
@@ -507,7 +560,10 @@ export const kernelsAttentionSuite: BenchSuite = {
           d?.();
           ks.paged.destroy();
           ks.contiguous.destroy();
-          if (lastIndex.get(c.shape) === i) destroySetup(setup);
+          if (lastIndex.get(c.shape) === i) {
+            destroySetup(setup);
+            firstOut.delete(c.shape);
+          }
         };
         cases.push(...cs);
       }
