@@ -5,13 +5,13 @@
  *
  * Models: the built-in playstories-0.9m (public/models), stories260K (../shared/models; skipped, saying
  * why, where absent), and a synthetic Llama-3-shaped model (random weights; GQA 4:1, FFN 3.5x, RoPE
- * theta 500000) small enough that the suite stays around a minute on SwiftShader.
+ * theta 500000; its size depends on the adapter, see syntheticBenchConfig).
  *
  * Cases per model, batch B in 1, 8, 32 (each row its own pages from a bump allocator, page 0 unused):
  *   `<model> prefill B<B>x<P>`  one step of B prompts of P tokens each (positions 0..P-1); samples one
- *                               token per row (logits of each row's last token only).
- *   `<model> decode B<B> ctx<C>` one step of B rows of one token at position P (context C = P + 1),
- *                               attending to the pages the prefill cases wrote.
+ *                               token per row (logits of each row's last token only). P: prefillLen below.
+ *   `<model> decode B<B> ctx64` one step of B rows of one token at position 63 (context 64), attending
+ *                               to 64 positions of its pages (the first P written by the prefill cases).
  * A case's time is one step: GPU timestamps around the whole step (the model is built with
  * profileKernels off, so the step is ONE compute pass and the time includes the barriers between its
  * dispatches), or submit-to-readback wall clock where the adapter has no timestamps (method says which).
@@ -20,8 +20,9 @@
  * times; for the exact figure divide tokens by the result's median_ms). work: FLOPs (2 x params x tokens
  * + attention + lm_head for the sampled rows) and bytes (weights once + KV read and written).
  *
- * Also logged per model: dispatches per step, and one decode-B1 step split by kernel (a second model
- * instance on the same weights with profileKernels on: every dispatch in its own timestamped pass).
+ * Also logged per model: dispatches per step, and decode-B1, decode-B32 and prefill-B1 steps split by kernel
+ * (a second model instance on the same weights, profiling every step: each dispatch in its own timestamped
+ * pass).
  */
 import type { GpuContext } from '../../gpu';
 import { KV_ELEMENT_BYTES } from '../../kernels/kv-layout';
@@ -38,27 +39,38 @@ const BATCHES = [1, 8, 32];
 
 interface ModelSpec {
   key: string;
-  /** Tokens per prompt in the prefill cases. */
-  prefillLen: number;
   /** The weights, or a reason to skip. */
   open(ctx: BenchContext): Promise<WeightSource | string>;
 }
 
-/** A Llama-3-8B-shaped model scaled down (head dim 64 instead of 128, 2 layers) to run on a CPU adapter. */
-export function syntheticBenchConfig(smoke: boolean): ModelConfig {
-  const heads = smoke ? 2 : 4;
-  const headDim = smoke ? 16 : 64;
-  const dim = heads * headDim;
+/**
+ * Tokens per prompt in the prefill cases: 64 on hardware; 4 on a software adapter, where a step's time
+ * grows with its tokens (about 20 ms per token for the built-in model on SwiftShader) and B32 x 64 would
+ * take a minute per step. Decode rows sit at position DECODE_POS (context 64) either way.
+ */
+const prefillLen = (gpu: GpuContext, smoke: boolean) => (smoke ? 4 : gpu.info.isSoftware ? 4 : 64);
+const DECODE_POS = 63;
+
+/**
+ * A Llama-3-8B-shaped model scaled down (GQA 4:1, FFN 3.5x, RoPE theta 500000, untied lm_head). On a
+ * software adapter 4 heads x 32 and vocab 1024 (about the built-in model's size, so the suite stays near a
+ * minute on SwiftShader); on hardware 8 heads x 64, 4 layers, vocab 4096 (11 M parameters), where a step of
+ * the tiny models is all dispatch overhead and a larger one shows what batching buys once the work counts.
+ * The smoke run's is tinier still.
+ */
+export function syntheticBenchConfig(size: 'smoke' | 'software' | 'hardware'): ModelConfig {
+  const shape = { smoke: { heads: 4, headDim: 8, layers: 2, vocab: 256 }, software: { heads: 4, headDim: 32, layers: 2, vocab: 1024 }, hardware: { heads: 8, headDim: 64, layers: 4, vocab: 4096 } }[size];
+  const dim = shape.heads * shape.headDim;
   return validateConfig({
-    name: `random Llama-3-shaped (${heads} heads x ${headDim}, GQA 4:1, 2 layers)`,
+    name: `random Llama-3-shaped (${shape.heads} heads x ${shape.headDim}, GQA 4:1, ${shape.layers} layers)`,
     synthetic: true,
     dim,
     hiddenDim: (dim * 7) / 2,
-    numLayers: 2,
-    numHeads: heads,
-    numKvHeads: smoke ? 1 : heads / 4,
-    headDim,
-    vocabSize: smoke ? 256 : 2048,
+    numLayers: shape.layers,
+    numHeads: shape.heads,
+    numKvHeads: shape.heads / 4,
+    headDim: shape.headDim,
+    vocabSize: shape.vocab,
     maxSeqLen: 512,
     rmsNormEps: 1e-5,
     ropeTheta: 500000,
@@ -78,9 +90,9 @@ async function openFolder(ctx: BenchContext, dir: string, what: string): Promise
 }
 
 const MODELS: ModelSpec[] = [
-  { key: 'playstories-0.9m', prefillLen: 32, open: (ctx) => openFolder(ctx, 'public/models/playstories-0.9m', 'built-in model') },
-  { key: 'stories260K', prefillLen: 32, open: (ctx) => openFolder(ctx, '../shared/models/stories260K', 'stories260K') },
-  { key: 'synthetic', prefillLen: 32, open: async (ctx) => syntheticWeights(syntheticBenchConfig(ctx.smoke), { seed: 1 }) },
+  { key: 'playstories-0.9m', open: (ctx) => openFolder(ctx, 'public/models/playstories-0.9m', 'built-in model') },
+  { key: 'stories260K', open: (ctx) => openFolder(ctx, '../shared/models/stories260K', 'stories260K') },
+  { key: 'synthetic', open: async (ctx) => syntheticWeights(syntheticBenchConfig(ctx.smoke ? 'smoke' : ctx.gpu!.info.isSoftware ? 'software' : 'hardware'), { seed: 1 }) },
 ];
 
 function median(xs: number[]): number {
@@ -131,14 +143,17 @@ interface Loaded {
   model: GpuModel;
   pool: GPUBuffer;
   rowsPerBatch: Map<number, ForwardRow[]>;
+  /** Prefill tokens per row. */
+  P: number;
+  pagesPerRow: number;
 }
 
 async function load(gpu: GpuContext, spec: ModelSpec, src: WeightSource, smoke: boolean, log: (m: string) => void): Promise<Loaded> {
   const c = src.config;
   const weights = await uploadWeights(gpu, src);
-  const P = smoke ? 4 : spec.prefillLen;
+  const P = prefillLen(gpu, smoke);
   const maxB = smoke ? 1 : Math.max(...BATCHES);
-  const pagesPerRow = Math.ceil((P + 1) / TPP);
+  const pagesPerRow = Math.ceil(Math.max(P, DECODE_POS + 1) / TPP);
   const layout = { numPages: 1 + maxB * pagesPerRow, numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim, tokensPerPage: TPP };
   const pool = gpu.device.createBuffer({ label: 'ModelBench.kvPool', size: layout.numPages * GpuModel.pageBytes(layout), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
   const opts = { maxTokens: maxB * P, maxSeqs: maxB, maxBlockTableEntries: maxB * pagesPerRow };
@@ -149,29 +164,29 @@ async function load(gpu: GpuContext, spec: ModelSpec, src: WeightSource, smoke: 
   const prompt = (r: number) => Array.from({ length: P }, (_, i) => (3 + 7 * i + 13 * r) % c.vocabSize);
   for (const B of smoke ? [1] : BATCHES) rowsPerBatch.set(B, tables.slice(0, B).map((bt, r) => ({ tokenIds: prompt(r), positionStart: 0, blockTable: bt, numSamples: 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, counter: P })));
   log(`model ${spec.key}: ${c.name ?? 'model'}, ${c.numLayers} layers, dim ${c.dim}, ${c.numHeads}/${c.numKvHeads} heads x ${c.headDim}, ffn ${c.hiddenDim}, vocab ${c.vocabSize}; ${weights.weightType} weights ${(weights.bytes / 2 ** 20).toFixed(2)} MiB; ${model.numDispatchesPerStep} dispatches per step`);
-  return { spec, config: c, weights, model, pool, rowsPerBatch };
+  return { spec, config: c, weights, model, pool, rowsPerBatch, P, pagesPerRow };
 }
 
 function cases(gpu: GpuContext, m: Loaded, smoke: boolean, log: (m: string) => void): BenchCase[] {
   const c = m.config;
-  const P = smoke ? 4 : m.spec.prefillLen;
+  const P = m.P;
   const wBytes = m.weights.weightType === 'f16' ? 2 : 4;
   const out: BenchCase[] = [];
   const decodeTps = new Map<number, number>();
   const mk = (kind: 'prefill' | 'decode', B: number): BenchCase => {
     const base = m.rowsPerBatch.get(B)!;
-    const rows: ForwardRow[] = kind === 'prefill' ? base : base.map((r) => ({ ...r, tokenIds: [(5 + r.blockTable[0]!) % c.vocabSize], positionStart: P, counter: P + 1 }));
+    const rows: ForwardRow[] = kind === 'prefill' ? base : base.map((r) => ({ ...r, tokenIds: [(5 + r.blockTable[0]!) % c.vocabSize], positionStart: DECODE_POS, counter: DECODE_POS + 1 }));
     const batch: ForwardBatch = { rows, pageCopies: [] };
     const n = kind === 'prefill' ? P : 1;
     const tokens = B * n;
-    const name = kind === 'prefill' ? `${m.spec.key} prefill B${B}x${P}` : `${m.spec.key} decode B${B} ctx${P + 1}`;
-    const params: BenchCase['params'] = { model: m.spec.key, kind, batch: B, tokens, context: kind === 'prefill' ? P : P + 1, dispatches: m.model.numDispatchesPerStep, weight_type: m.weights.weightType };
+    const name = kind === 'prefill' ? `${m.spec.key} prefill B${B}x${P}` : `${m.spec.key} decode B${B} ctx${DECODE_POS + 1}`;
+    const params: BenchCase['params'] = { model: m.spec.key, kind, batch: B, tokens, context: kind === 'prefill' ? P : DECODE_POS + 1, dispatches: m.model.numDispatchesPerStep, weight_type: m.weights.weightType };
     const gpuMs: number[] = [];
     const wallMs: number[] = [];
     return {
       name,
       params,
-      work: stepWork(c, wBytes, B, n, kind === 'prefill' ? 0 : P),
+      work: stepWork(c, wBytes, B, n, kind === 'prefill' ? 0 : DECODE_POS),
       async run() {
         const t0 = performance.now();
         const r = await m.model.forward(batch);
@@ -235,11 +250,14 @@ export const modelSuite: BenchSuite = {
       }
       const m = await load(gpu, spec, src, ctx.smoke, ctx.log);
       if (!ctx.smoke && gpu.hasTimestamps) {
-        // One decode-B1 step with every dispatch in its own timestamped pass: where a step's time goes.
-        const profiled = new GpuModel(gpu, m.config, m.weights, m.model.pool, { maxTokens: 32, maxSeqs: 1, profileKernels: true });
-        const row = m.rowsPerBatch.get(1)![0]!;
-        const P = spec.prefillLen;
-        ctx.log(`model ${spec.key} decode B1 by kernel: ${await kernelSplit(profiled, { rows: [{ ...row, tokenIds: [5], positionStart: P, counter: P + 1 }], pageCopies: [] })}`);
+        // Decode B1, decode B32 and prefill B1 steps with every dispatch in its own timestamped pass: where a step's time goes.
+        const P = m.P;
+        const maxB = Math.max(...BATCHES);
+        const profiled = new GpuModel(gpu, m.config, m.weights, m.model.pool, { maxTokens: maxB * P, maxSeqs: maxB, maxBlockTableEntries: maxB * m.pagesPerRow, profileKernels: true, profileEvery: 1 });
+        const decode = (rows: ForwardRow[]): ForwardBatch => ({ rows: rows.map((r) => ({ ...r, tokenIds: [5], positionStart: DECODE_POS, counter: DECODE_POS + 1 })), pageCopies: [] });
+        ctx.log(`model ${spec.key} decode B1 by kernel: ${await kernelSplit(profiled, decode(m.rowsPerBatch.get(1)!))}`);
+        ctx.log(`model ${spec.key} decode B${maxB} by kernel: ${await kernelSplit(profiled, decode(m.rowsPerBatch.get(maxB)!))}`);
+        ctx.log(`model ${spec.key} prefill B1x${P} by kernel: ${await kernelSplit(profiled, { rows: m.rowsPerBatch.get(1)!, pageCopies: [] })}`);
         destroyKeepingWeights(profiled);
       }
       all.push(...cases(gpu, m, ctx.smoke, ctx.log));
