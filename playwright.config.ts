@@ -4,7 +4,8 @@ import { chromeLaunch } from './src/bench/chrome.mjs';
 // End-to-end tests run the built app (`npm run build` first) from `vite preview`, in the same Chrome
 // and with the same WebGPU flags as the GPU tests and the benchmarks.
 const chrome = chromeLaunch();
-const PORT = 4319;
+// E2E_PORT lets two checkouts on one machine test at once.
+const PORT = Number(process.env['E2E_PORT'] ?? 4319);
 
 export default defineConfig({
   testDir: 'test/e2e',
