@@ -21,8 +21,11 @@ export function wgslPlugin(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   base: './',
+  // `npm run bench:bundle` (mode bench-bundle): the suites as one self-contained file for GPU servers
+  // that have no node_modules, so every package is bundled in and public/ is not copied.
+  ...(mode === 'bench-bundle' ? { ssr: { noExternal: true }, publicDir: false as const } : {}),
   plugins: [wgslPlugin()],
   worker: { format: 'es', plugins: () => [wgslPlugin()] },
   server: { headers: isolationHeaders },
@@ -33,4 +36,4 @@ export default defineConfig({
       input: { main: 'index.html', embed: 'embed.html', bench: 'bench.html', results: 'results.html' },
     },
   },
-});
+}));
