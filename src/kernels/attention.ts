@@ -35,9 +35,10 @@ export interface AttentionConfig {
   /** f32 elements between consecutive tokens' q rows: numHeads * headDim for plain Q, (numHeads + 2 * numKvHeads) * headDim for fused QKV rows. */
   qStride?: number;
   policy?: SplitPolicy;
-  /** Threads per workgroup and keys per tile (WGSL overrides). */
+  /** Threads per workgroup and keys per tile (WGSL overrides). keysPerTile is the decode-split variant's (and the prefill tile's, unless prefillKeysPerTile is given). */
   workgroupSize?: number;
   keysPerTile?: number;
+  prefillKeysPerTile?: number;
   /** Score-phase threads per key (LK, at most; each variant clamps it, see chooseLanesPerKey). 1 = a thread per K row. */
   lanesPerKey?: number;
   /** P.V query rows per thread (NRV, at most; clamped to the variant's rows and to 8). 1 = V re-read per row. */
@@ -49,7 +50,10 @@ export interface AttentionConfig {
 
 export interface AttentionTiles {
   workgroupSize: number;
+  /** Keys per tile of the decode-split variant (the split length is a multiple of it). */
   keysPerTile: number;
+  /** Keys per tile of the prefill-tile variant. */
+  prefillKeysPerTile: number;
   lanesPerKey: number;
   rowsPerThread: number;
   queryRegisters: boolean;
@@ -57,18 +61,23 @@ export interface AttentionTiles {
 
 /**
  * Tile configuration by adapter (all WGSL overrides; lanesPerKey and rowsPerThread are upper bounds that
- * each variant clamps). Hardware: 128 threads, 64-key tiles, 8 lanes per key (a K row is read by 8
- * consecutive threads, one 128-byte line per 8 lanes per load: coalesced), up to 8 query rows per P.V
- * thread (each V vec4 is read once for all of a GQA group's heads). On an H200 (bench/results/
- * kernels-attention.md) this took decode B32 x ctx 4096 x 32/8 heads x D 128 from 0.82 ms (128 threads,
- * 128 keys, 1 lane, 1 row: each thread streamed its own K row, V re-read per head) to the figure there.
- * Software: 64 threads, 64 keys, 1 lane, 1 row (SwiftShader runs a workgroup's threads on one CPU core;
- * the measured choice there, and no extra barrier for the lane sums).
+ * each variant clamps). Measured on an H200 (Dawn/Vulkan), all in one run, bench/results/
+ * kernels-attention-h200.json and kernels-attention.md:
+ * - decode: 128 threads, 32-key tiles, 8 lanes per key (8 consecutive threads read a K row's 128-byte
+ *   lines), up to 8 P.V rows per thread (each V vec4 read once for the whole GQA group). Batch 32 x
+ *   context 4096 x 32/8 heads x D 128: 0.590 ms (1.82 TB/s of K/V) vs 0.796 ms for the previous default
+ *   (128 threads, 128 keys, a thread per K row, V re-read per head); 64-key tiles with the same lanes and
+ *   rows 0.774 ms, 128-key tiles 1.09 ms; 1 lane + 4 rows 0.665 ms. Batch 8 x context 512 x 8 heads x D 64:
+ *   13.7 us vs 13.5 us before (G = 1, so no V reuse there).
+ * - prefill tile: 128-key tiles (the 8 KiB partials budget then leaves 1 lane for 16 rows), 8 P.V rows per
+ *   thread: 512 tokens x 8 heads x D 64 in 0.111 ms vs 0.180 ms before (0.118 ms with 64-key tiles).
+ * Software: 64 threads, 64 keys, 1 lane, 1 row, for both (SwiftShader runs a workgroup's threads on one
+ * CPU core; the measured choice there, and no extra barrier for the lane sums).
  */
 export function defaultAttentionTiles(isSoftware: boolean): AttentionTiles {
   return isSoftware
-    ? { workgroupSize: 64, keysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false }
-    : { workgroupSize: 128, keysPerTile: 64, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false };
+    ? { workgroupSize: 64, keysPerTile: 64, prefillKeysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false }
+    : { workgroupSize: 128, keysPerTile: 32, prefillKeysPerTile: 128, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false };
 }
 
 /**
@@ -216,7 +225,9 @@ export class PagedAttention {
   readonly paged: boolean = true;
   readonly group: number;
   readonly qt: number;
+  /** Keys per tile of the decode-split variant (splits are whole tiles) and of the prefill-tile variant. */
   readonly bk: number;
+  readonly prefillBk: number;
   readonly wg: number;
   /** (LK, NRV) of the decode-split and prefill-tile pipelines. */
   readonly decodeVariant: { lk: number; nrv: number; qreg: boolean };
@@ -259,19 +270,20 @@ export class PagedAttention {
     this.qStride = cfg.qStride ?? numHeads * headDim;
     this.wg = cfg.workgroupSize ?? tiles.workgroupSize;
     this.bk = cfg.keysPerTile ?? tiles.keysPerTile;
+    this.prefillBk = cfg.prefillKeysPerTile ?? cfg.keysPerTile ?? tiles.prefillKeysPerTile;
     const maxLanes = cfg.lanesPerKey ?? tiles.lanesPerKey;
     const maxRows = cfg.rowsPerThread ?? tiles.rowsPerThread;
     this.policy = cfg.policy ?? defaultSplitPolicy(gpu.info.isSoftware);
     const maxWgBytes = device.limits.maxComputeWorkgroupStorageSize;
-    const variant = (rows: number, qt: number) => chooseVariant(headDim, rows, qt, this.bk, this.wg, maxLanes, maxRows, maxWgBytes);
-    this.qt = choosePrefillTokensPerTile(headDim, this.group, this.bk, this.wg, maxWgBytes, variant);
+    const variant = (bk: number) => (rows: number, qt: number) => chooseVariant(headDim, rows, qt, bk, this.wg, maxLanes, maxRows, maxWgBytes);
+    this.qt = choosePrefillTokensPerTile(headDim, this.group, this.prefillBk, this.wg, maxWgBytes, variant(this.prefillBk));
     const qreg = cfg.queryRegisters ?? tiles.queryRegisters;
-    const full = (rows: number, qt: number) => {
-      const v = variant(rows, qt);
-      return { ...v, qreg: qreg && qInRegisters(headDim, rows, this.bk, this.wg, v.lk) };
+    const full = (rows: number, qt: number, bk: number) => {
+      const v = variant(bk)(rows, qt);
+      return { ...v, qreg: qreg && qInRegisters(headDim, rows, bk, this.wg, v.lk) };
     };
-    this.decodeVariant = full(this.group, 1);
-    this.tileVariant = full(this.qt * this.group, this.qt);
+    this.decodeVariant = full(this.group, 1, this.bk);
+    this.tileVariant = full(this.qt * this.group, this.qt, this.prefillBk);
     const decodeBytes = attentionWorkgroupBytes(headDim, this.group, 1, this.bk, this.wg, this.decodeVariant.lk, this.decodeVariant.nrv);
     if (decodeBytes > maxWgBytes) {
       throw new GpuLimitError('maxComputeWorkgroupStorageSize', decodeBytes, maxWgBytes, `${this.label} (group ${this.group}, head dim ${headDim})`);
@@ -281,9 +293,9 @@ export class PagedAttention {
     this.mainLayout = layouts.main;
     this.reduceLayout = layouts.reduce;
     // Pipelines are compiled on first use (a decode-only engine never compiles the tile variant).
-    const common = { D: headDim, G: this.group, BK: this.bk, WG: this.wg, PAGED: paged ? 1 : 0 };
-    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: 1, TILE: 0, LK: this.decodeVariant.lk, NRV: this.decodeVariant.nrv, QREG: this.decodeVariant.qreg ? 1 : 0 } };
-    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, QT: this.qt, TILE: 1, LK: this.tileVariant.lk, NRV: this.tileVariant.nrv, QREG: this.tileVariant.qreg ? 1 : 0 } };
+    const common = { D: headDim, G: this.group, WG: this.wg, PAGED: paged ? 1 : 0 };
+    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, BK: this.bk, QT: 1, TILE: 0, LK: this.decodeVariant.lk, NRV: this.decodeVariant.nrv, QREG: this.decodeVariant.qreg ? 1 : 0 } };
+    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, BK: this.prefillBk, QT: this.qt, TILE: 1, LK: this.tileVariant.lk, NRV: this.tileVariant.nrv, QREG: this.tileVariant.qreg ? 1 : 0 } };
     this.reduceSpec = { label: `${this.label}.reducePipeline`, code: reduceCode, layout: layouts.reducePl, constants: { D: headDim, WG: 32 } };
     this.cache = cache;
 

@@ -47,14 +47,15 @@ const CASES: Case[] = [
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]] },
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]], split: true },
   { heads: 8, kvHeads: 1, dim: 128, seqs: [[6, 6], [1, 1], [1, 129], [9, 20]], split: true },
-  // The H200 bench shape's group and head dim with hardware tiles (8 lanes per key, 4 P.V rows per thread).
+  // The H200 bench shape's group and head dim with hardware tiles (8 lanes per key, 4 P.V rows per thread;
+  // prefill tile of 2 tokens x 4 heads, 8 rows per thread).
   { heads: 8, kvHeads: 2, dim: 128, seqs: [[1, 1], [1, 64], [1, 65], [1, 300], [5, 70]], split: true, hw: true },
   { heads: 8, kvHeads: 1, dim: 128, seqs: [[3, 18], [1, 31]] },
   // A later layer of a 3-layer pool; a non-default page size with splits.
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[1, 48], [20, 30]], layers: 3, layer: 2 },
   { heads: 2, kvHeads: 1, dim: 8, seqs: [[1, 7], [1, 8], [1, 9], [1, 150], [12, 12]], tpp: 8, split: true, bk: 16 },
-  // Hardware tiles (the H200's configuration, whatever this adapter is): 8 lanes per key and G rows per
-  // P.V thread for decode, fewer lanes for the prefill tile's 16 rows.
+  // Hardware tiles (the H200's configuration, whatever this adapter is): 32-key decode tiles with 8 lanes
+  // per key and G rows per P.V thread; 128-key prefill tiles with 1 lane (partials budget) and 8 rows.
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]], split: true, hw: true },
   // Awkward: D 12 (3 dim quads: 2 lanes, one idle on the second quad), G 3 (prefill tile of 30 rows, not
   // a multiple of 8 P.V rows), 16-key tiles (row groups: WG > BK * LK), 8-token pages.
@@ -80,7 +81,7 @@ function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
     maxBlockTableEntries: numPages,
     ...(c.split ? { policy: FORCE_SPLIT } : {}),
     ...(c.hw ? defaultAttentionTiles(false) : {}),
-    ...(c.bk ? { keysPerTile: c.bk } : {}),
+    ...(c.bk ? { keysPerTile: c.bk, prefillKeysPerTile: c.bk } : {}),
   });
   return { tpp, numLayers, layout, batch, poolData, q, kernel };
 }

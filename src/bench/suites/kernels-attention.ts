@@ -368,7 +368,7 @@ function timestampCases(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setu
     out.push({
       name: `${prefix}${shapeName(s.shape)} ${impl} gpu-ts`,
       params: {
-        ...s.shape, impl, inner, timing: 'gpu-timestamp', wg: k.wg, bk: k.bk, qt: k.qt,
+        ...s.shape, impl, inner, timing: 'gpu-timestamp', wg: k.wg, bk: s.shape.prefill ? k.prefillBk : k.bk, qt: k.qt,
         ...(s.shape.prefill
           ? { lk: k.tileVariant.lk, nrv: k.tileVariant.nrv, qreg: k.tileVariant.qreg }
           : { lk: k.decodeVariant.lk, nrv: k.decodeVariant.nrv, qreg: k.decodeVariant.qreg }),
@@ -497,40 +497,34 @@ export const kernelsAttentionSuite: BenchSuite = {
 
     // ---- hardware: long-context decode, and alternatives that justify the defaults
     if (hw) {
-      // Alternatives to the hardware defaults (128 threads, 64-key tiles, 8 lanes per key, 8 P.V rows per
-      // thread, split target 4096 workgroups). `before` = the previous defaults (128 threads, 128-key
-      // tiles, a thread per K row, V re-read per query row) and the previous best on the big shape.
+      // Alternatives to the hardware defaults (128 threads; decode: 32-key tiles, 8 lanes per key, up to 8
+      // P.V rows per thread, split target 4096 workgroups; prefill tile: 128-key tiles, 8 rows). `before` =
+      // the defaults before lanes and rows existed (128 threads, 128-key tiles, a thread per K row, V
+      // re-read per query row); `before-best` = the best configuration measured before them.
       const before = { wg: 128, bk: 128, lk: 1, nrv: 1 };
       const configs: Array<{ name: string; shape: Shape } & TileOpts> = [
         { name: '', shape: big },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: big, ...before },
         { name: 'config before-best (wg128 bk64 lk1 nrv1): ', shape: big, wg: 128, bk: 64, lk: 1, nrv: 1 },
-        { name: 'config lk8 nrv1: ', shape: big, lk: 8, nrv: 1 },
-        { name: 'config lk1 nrv8: ', shape: big, lk: 1, nrv: 8 },
-        { name: 'config qreg: ', shape: big, qreg: true },
+        { name: 'config bk64: ', shape: big, bk: 64 },
+        { name: 'config bk16: ', shape: big, bk: 16 },
+        { name: 'config lk1: ', shape: big, lk: 1 },
+        { name: 'config lk1 bk64: ', shape: big, lk: 1, bk: 64 },
+        { name: 'config nrv1: ', shape: big, nrv: 1 },
         { name: 'config lk4: ', shape: big, lk: 4 },
+        { name: 'config qreg: ', shape: big, qreg: true },
         { name: 'config wg256: ', shape: big, wg: 256 },
-        { name: 'config wg64: ', shape: big, wg: 64 },
-        { name: 'config bk32: ', shape: big, bk: 32 },
-        { name: 'config bk128: ', shape: big, bk: 128 },
         { name: 'config target 1024: ', shape: big, policy: { ...policy, targetWorkgroups: 1024 } },
-        { name: 'config target 2048: ', shape: big, policy: { ...policy, targetWorkgroups: 2048 } },
         { name: 'config target 8192 max 32 splits: ', shape: big, policy: { ...policy, targetWorkgroups: 8192, maxSplits: 32 } },
         { name: 'config no split: ', shape: big, policy: { ...policy, targetWorkgroups: 1 } },
-        { name: 'config wg256 qreg: ', shape: big, wg: 256, qreg: true },
-        { name: 'config wg256 bk128: ', shape: big, wg: 256, bk: 128 },
-        { name: 'config bk32 target 8192 max 32 splits: ', shape: big, bk: 32, policy: { ...policy, targetWorkgroups: 8192, maxSplits: 32 } },
         { name: 'config again (defaults): ', shape: big },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: decode, ...before },
-        { name: 'config qreg: ', shape: decode, qreg: true },
-        { name: 'config bk32: ', shape: decode, bk: 32 },
-        { name: 'config wg256: ', shape: decode, wg: 256 },
+        { name: 'config bk64 qreg: ', shape: decode, bk: 64, qreg: true },
+        { name: 'config wg256 bk64: ', shape: decode, wg: 256, bk: 64 },
         { name: 'config no split: ', shape: decode, policy: { ...policy, targetWorkgroups: 1 } },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: prefill, ...before },
-        { name: 'config lk1 nrv1: ', shape: prefill, lk: 1, nrv: 1 },
+        { name: 'config bk64: ', shape: prefill, bk: 64 },
         { name: 'config nrv1: ', shape: prefill, nrv: 1 },
-        { name: 'config lk1: ', shape: prefill, lk: 1 },
-        { name: 'config bk128: ', shape: prefill, bk: 128 },
       ];
       // One setup per shape, shared by its configs; freed after the shape's last case.
       const setups = new Map<Shape, Setup>();
