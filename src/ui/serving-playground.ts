@@ -5,6 +5,7 @@
  *
  * Attributes:
  * - `lesson`: id of a guided scenario to open (lessons/lessons.ts); `?lesson=` and `?variant=` in the URL too
+ *   (`?scenario=simulated` starts from the simulated scenario instead of the built-in model on this GPU)
  * - `autoplay`: apply the configuration and start the workload on load
  * - `compact`: hide the controls column (embeds)
  * - `panels`: comma list of views to show: lesson, pool, blocks, timelines, requests, latency, kernels (default all)
@@ -79,6 +80,8 @@ export class ServingPlayground extends LitElement {
   private readonly lessonRuns = new Map<string, { numbers: LiveNumber[]; runS: number }>();
   /** `lesson:variant` of the run the engine has (set once its apply succeeded). */
   private runKey = '';
+  /** `?scenario=simulated` starts from the simulated scenario instead of the built-in model on this GPU. */
+  private scenario: 'default' | 'simulated' = 'default';
 
   constructor() {
     super();
@@ -101,6 +104,7 @@ export class ServingPlayground extends LitElement {
       const q = new URLSearchParams(location.search);
       this.lesson = q.get('lesson') ?? this.lesson;
       this.variant = Number(q.get('variant') ?? 0) || 0;
+      if (q.get('scenario') === 'simulated') this.scenario = 'simulated';
     }
     const problems: string[] = [];
     if (this.lesson && !lessonById(this.lesson)) {
@@ -152,7 +156,7 @@ export class ServingPlayground extends LitElement {
   private baseConfig(): PlaygroundConfig {
     const l = lessonById(this.lesson);
     if (l) return lessonConfig(SIMULATED_DEFAULT, l, this.variant);
-    return cloneConfig(this.noWebGpu ? SIMULATED_DEFAULT : DEFAULT_CONFIG);
+    return cloneConfig(this.noWebGpu || this.scenario === 'simulated' ? SIMULATED_DEFAULT : DEFAULT_CONFIG);
   }
 
   private lessonKey(): string {
@@ -197,7 +201,7 @@ export class ServingPlayground extends LitElement {
     const c = cloneConfig(this.draft);
     if (this.syncUrl) {
       const q = new URLSearchParams(location.search);
-      const keep = ['panels', 'compact', 'autoplay', 'origins'].filter((k) => q.has(k)).map((k) => `${k}=${encodeURIComponent(q.get(k)!)}`);
+      const keep = ['panels', 'compact', 'autoplay', 'origins', 'scenario'].filter((k) => q.has(k)).map((k) => `${k}=${encodeURIComponent(q.get(k)!)}`);
       const lesson = this.lesson ? [`lesson=${this.lesson}`, ...(this.variant ? [`variant=${this.variant}`] : [])] : [];
       const diff = configToUrl(c, this.baseConfig());
       history.replaceState(null, '', `${location.pathname}?${[...keep, ...lesson, ...(diff ? [diff] : [])].join('&')}`);

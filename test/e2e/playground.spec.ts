@@ -13,10 +13,10 @@ function watchErrors(page: Page): string[] {
 /** Reads from inside the playground's shadow roots. */
 const pool = (page: Page) => page.locator('serving-playground page-pool-view');
 
-test('the default scenario runs: pool agrees with telemetry, block table opens, charts fill', async ({ page }, info) => {
+test('the simulated scenario runs: pool agrees with telemetry, block table opens, charts fill', async ({ page }, info) => {
   const problems = watchErrors(page);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto('./');
+  await page.goto('./?scenario=simulated');
   // The simulated backend is labelled.
   await expect(page.getByTestId('model-line')).toContainText('simulated');
   await expect(page.getByTestId('model-line')).toContainText('Llama-3-8B');
@@ -106,7 +106,7 @@ test('the default scenario runs: pool agrees with telemetry, block table opens, 
 test('a 16,384-page pool redraws within a frame', async ({ page }, info) => {
   const problems = watchErrors(page);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto('./?pages=16384&rate=40&n_req=1500');
+  await page.goto('./?scenario=simulated&pages=16384&rate=40&n_req=1500');
   await expect(page.getByTestId('model-line')).toContainText('simulated');
   await expect.poll(async () => Number((await page.getByTestId('key-step').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(100);
   // Live drawing while the engine runs: draw times and the frame intervals the page achieved.
@@ -148,7 +148,7 @@ test('a 16,384-page pool redraws within a frame', async ({ page }, info) => {
 
 test('invalid values are refused at the control with the reason', async ({ page }) => {
   const problems = watchErrors(page);
-  await page.goto('./?autoplay=0');
+  await page.goto('./?scenario=simulated&autoplay=0');
   const pages = page.locator('input[data-path="numPages"]');
   await pages.fill('-3');
   await expect(page.getByText('must be between 2 and 65,536')).toBeVisible();
@@ -166,7 +166,7 @@ test('invalid values are refused at the control with the reason', async ({ page 
 
 test('the URL carries the configuration: a shared link restores it, Apply writes it', async ({ page }) => {
   const problems = watchErrors(page);
-  await page.goto('./?pages=2048&policy=fair-share&seed=5&t=alpha:2:0:0:300:40:1,beta:1:1:0:0:0:1');
+  await page.goto('./?scenario=simulated&pages=2048&policy=fair-share&seed=5&t=alpha:2:0:0:300:40:1,beta:1:1:0:0:0:1');
   await expect(page.locator('input[data-path="numPages"]')).toHaveValue('2048');
   await expect(page.locator('select[data-path="sharingPolicy"]')).toHaveValue('fair-share');
   await expect(page.locator('input[data-path="workload.seed"]')).toHaveValue('5');
@@ -185,11 +185,11 @@ test('the URL carries the configuration: a shared link restores it, Apply writes
 test('embed mode renders in an iframe and answers postMessage from its host', async ({ page }, info) => {
   const problems = watchErrors(page);
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto('./?autoplay=0');
+  await page.goto('./?scenario=simulated&autoplay=0');
   const origin = new URL(page.url()).origin;
   const reply = await page.evaluate(async (origin) => {
     const frame = document.createElement('iframe');
-    frame.src = `embed.html?panels=pool,timelines&origins=${encodeURIComponent(origin)}`;
+    frame.src = `embed.html?scenario=simulated&panels=pool,timelines&origins=${encodeURIComponent(origin)}`;
     frame.style.cssText = 'position:fixed;inset:0;width:100vw;height:100vh;border:0;z-index:10;background:#fff';
     // The embed says when its bridge listens.
     const ready = new Promise((r) => window.addEventListener('message', (ev) => ev.data?.type === 'sp:ready' && r(ev.origin)));
@@ -237,7 +237,7 @@ test('embed mode renders in an iframe and answers postMessage from its host', as
 });
 
 test('messages from another origin or of unknown type are ignored', async ({ page }) => {
-  await page.goto('./embed.html?autoplay=0');
+  await page.goto('./embed.html?scenario=simulated&autoplay=0');
   const answered = await page.evaluate(async () => {
     let n = 0;
     window.addEventListener('message', (ev) => {
@@ -254,14 +254,14 @@ test('messages from another origin or of unknown type are ignored', async ({ pag
 test('an error the worker throws is shown with its reason', async ({ page }) => {
   const problems = watchErrors(page);
   // Valid in the UI (partitions of 31 pages each fit the 63 usable pages), but a 4,096-token request cannot fit one.
-  await page.goto('./?pages=64&policy=partition');
+  await page.goto('./?scenario=simulated&pages=64&policy=partition');
   await expect(page.getByTestId('engine-error')).toContainText('max_model_len 4096 needs 256 pages');
   expect(problems).toEqual([]);
 });
 
 test('the pool is keyboard-operable: arrows move between pages, Enter selects the request', async ({ page }) => {
   const problems = watchErrors(page);
-  await page.goto('./');
+  await page.goto('./?scenario=simulated');
   await expect.poll(async () => Number((await page.getByTestId('key-step').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(30);
   await page.getByTestId('pause').click();
   const canvas = page.locator('page-pool-view canvas');
@@ -285,54 +285,15 @@ test('without cross-origin isolation the pool view runs on snapshots', async ({ 
     delete headers['cross-origin-embedder-policy'];
     await route.fulfill({ response: res, headers });
   });
-  await page.goto('./');
+  await page.goto('./?scenario=simulated');
   await expect(page.getByTestId('pool-card')).toContainText('snapshots');
   await expect.poll(async () => Number((await page.getByTestId('pool-used').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(0);
   expect(problems).toEqual([]);
 });
 
-test('every lesson loads and runs without console errors; variants rerun with their setting', async ({ page }, info) => {
-  const problems = watchErrors(page);
-  const ids = ['paged-vs-contiguous', 'chunked-prefill', 'prefix-caching', 'preemption', 'two-tenants'];
-  for (const id of ids) {
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`./?lesson=${id}`);
-    await expect(page.getByTestId('lesson-title')).toBeVisible();
-    await expect.poll(async () => Number((await page.getByTestId('key-step').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(20);
-    expect(await page.getByTestId('lesson-numbers').locator('b').count()).toBeGreaterThanOrEqual(3);
-    await page.screenshot({ path: info.outputPath(`lesson-${id}-1440x900.png`) });
-    await page.setViewportSize({ width: 1280, height: 720 });
-    await page.screenshot({ path: info.outputPath(`lesson-${id}-1280x720.png`) });
-  }
-  // The second variant of the first lesson: contiguous allocation, carried in the URL.
-  await page.goto('./?lesson=paged-vs-contiguous');
-  await page.locator('lesson-panel button[data-variant="1"]').click();
-  await expect(page.locator('select[data-path="allocator"]')).toHaveValue('contiguous');
-  await expect.poll(() => new URL(page.url()).searchParams.get('variant')).toBe('1');
-  await page.reload();
-  await expect(page.locator('select[data-path="allocator"]')).toHaveValue('contiguous');
-  await expect(page.locator('lesson-panel button[data-variant="1"]')).toHaveAttribute('aria-pressed', 'true');
-  expect(problems).toEqual([]);
-});
-
-test('this GPU (WebGPU): a small real model serves a workload on the local adapter', async ({ page }, info) => {
-  const problems = watchErrors(page);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  // Random tiny Llama weights (no download): the same engine, real kernels on this adapter.
-  await page.goto('./?backend=gpu&gpumodel=synthetic-tiny&pages=256&n_req=8&rate=4&plen=uniform&pmin=8&pmax=48&olen=uniform&omin=4&omax=16&shared=0&par=0&maxlen=256');
-  await expect(page.getByTestId('model-line')).not.toContainText('simulated', { timeout: 60_000 });
-  await expect(page.getByTestId('model-line')).toContainText('tiny');
-  await expect.poll(async () => Number((await page.getByTestId('key-finished').textContent())?.replace(/,/g, '')), { timeout: 90_000 }).toBeGreaterThan(2);
-  const timing = await page.evaluate(() => document.querySelector('serving-playground')!.engine.store.last?.timing);
-  console.log(`[e2e] WebGPU backend step timing: ${timing}`);
-  expect(['gpu-timestamp', 'wall-clock', 'idle']).toContain(timing);
-  await page.screenshot({ path: info.outputPath('webgpu-1440x900.png') });
-  expect(problems).toEqual([]);
-});
-
 test('a CSV trace replays (parsed in the worker); a malformed one is refused with its line', async ({ page }) => {
   const problems = watchErrors(page);
-  await page.goto('./?autoplay=0');
+  await page.goto('./?scenario=simulated&autoplay=0');
   await expect(page.getByTestId('model-line')).toContainText('Llama-3-8B');
   const csv = ['TIMESTAMP,ContextTokens,GeneratedTokens', '2023-11-16 18:15:46.68,100,8', '2023-11-16 18:15:47.68,400,20', '2023-11-16 18:15:48.68,60,4'].join('\n');
   const input = page.getByTestId('trace-file');

@@ -102,7 +102,8 @@ export class LessonPanel extends LitElement {
       align-items: center;
     }
     .compare {
-      margin-top: 10px;
+      margin-top: 8px;
+      width: 100%;
       border-collapse: collapse;
       font-size: 12.5px;
       font-variant-numeric: tabular-nums;
@@ -115,6 +116,7 @@ export class LessonPanel extends LitElement {
     }
     .compare th:first-child,
     .compare td:first-child {
+      width: 30%;
       text-align: left;
       color: #5b6475;
       font-weight: 400;
@@ -177,7 +179,7 @@ export class LessonPanel extends LitElement {
       <thead>
         <tr>
           <th>side by side</th>
-          ${ran.map((r) => html`<th class=${r.i === this.variant ? 'cur' : ''}>${r.label} <small>(${r.runS.toFixed(0)} s)</small></th>`)}
+          ${ran.map((r) => html`<th class=${r.i === this.variant ? 'cur' : ''}>${r.label} <small>(${r.runS.toFixed(r.runS < 10 ? 1 : 0)} s)</small></th>`)}
         </tr>
       </thead>
       <tbody>
@@ -222,9 +224,9 @@ export class LessonPanel extends LitElement {
                 ${this.numbers.map((n) => html`<div><span>${n.label}</span><b>${n.value}</b></div>`)}
               </div>
               ${this.simulated ? html`<p class="watch" style="margin-top:6px"><span class="sim">simulated</span> Llama-3-8B on a simulated H100: step times from a cost model.</p>` : nothing}
-              ${this.renderCompare()}
             </div>
-          </div>`
+          </div>
+          ${this.renderCompare()}`
         : nothing}
     `;
   }

@@ -82,7 +82,7 @@ export const LESSONS: Lesson[] = [
       c.maxModelLen = 2048;
       c.workload = { ...c.workload, numRequests: 400, rate: 14, sharedPrefixRatio: 0, parallelRatio: 0 };
       c.workload.prompt = { kind: 'uniform', min: 64, max: 512 };
-      c.workload.output = { kind: 'sharegpt', min: 8, max: 1024 };
+      c.workload.output = { kind: 'sharegpt', min: 8, max: 512 };
     },
     variants: [
       { label: 'continuous', change: (c) => (c.batching = 'continuous') },
@@ -208,7 +208,7 @@ export const LESSONS: Lesson[] = [
     title: 'Gang admission for parallel sampling',
     explain:
       'A request for n samples (best-of-n, beam-like search) is only useful when all n run: admitting some and leaving the rest waiting holds their pages while the answer cannot finish. The scheduler admits the n samples all-or-nothing, reserving pages for every member at once; a gang that does not fit waits at the head of the queue, then is requeued so others can go. One request of n shares its prompt pages after the fork; a gang of n tagged requests holds n copies; independent requests go in one by one.',
-    watch: 'The pool: a gang’s pages appear together (n = 8: shared prompt pages carry the corner mark). The numbers: gangs or forks admitted per second, steps admission waited on a gang, requeues.',
+    watch: 'The pool: a gang\u2019s pages appear together (one request of n: its prompt pages are shared, corner mark). Groups admitted whole (tagged gangs, or n > 1 requests forking) per second; groups split now (some samples running while siblings wait: only independent requests); steps admission waited on a gang, and gang requeues.',
     preset: (c) => {
       c.numPages = 640;
       c.maxNumSeqs = 48;
@@ -223,8 +223,8 @@ export const LESSONS: Lesson[] = [
       { label: '8 independent requests', change: (c) => (c.workload.parallelMode = 'independent') },
     ],
     numbers: ({ store, report, pool }) => [
-      { label: 'gangs admitted whole', value: perS(store.totals.gangsAdmitted, store.runMs) },
-      { label: 'n > 1 requests forked', value: perS(store.totals.forks, store.runMs) },
+      { label: 'groups admitted whole', value: perS(store.totals.gangsAdmitted + store.totals.forks, store.runMs) },
+      { label: 'groups split now', value: String(splitGroups(store)) },
       { label: 'steps waiting on a gang', value: store.totals.gangBlockedSteps.toLocaleString('en-US') },
       { label: 'gang requeues', value: store.totals.gangRequeues.toLocaleString('en-US') },
       { label: 'pages in use', value: pool ? pool.used.toLocaleString('en-US') : '—' },
@@ -232,6 +232,23 @@ export const LESSONS: Lesson[] = [
     ],
   },
 ];
+
+/**
+ * Sample groups submitted as separate requests (`id.k`) that are split right now: some samples running,
+ * others still waiting. Gangs never are (all-or-nothing); independent requests often are.
+ */
+function splitGroups(store: TelemetryStore): number {
+  const groups = new Map<string, number>(); // bit 1: a sample running, bit 2: a sample waiting
+  for (const r of store.requests.values()) {
+    const dot = r.id.lastIndexOf('.');
+    if (dot < 0 || r.state === 'finished') continue;
+    const base = r.id.slice(0, dot);
+    groups.set(base, (groups.get(base) ?? 0) | (r.state === 'running' ? 1 : 2));
+  }
+  let n = 0;
+  for (const v of groups.values()) if (v === 3) n++;
+  return n;
+}
 
 export function lessonById(id: string | null | undefined): Lesson | null {
   return LESSONS.find((l) => l.id === id) ?? null;

@@ -99,7 +99,8 @@ export class EngineController implements ReactiveController {
     if (batch.notices?.length) this.notices = [...this.notices, ...batch.notices].slice(-3);
     this.followRunning();
     if (this.selectedId) void this.refreshBlockTable();
-    if (batch.events.some((e) => e.kind === 'finished') || batch.loop === 'paused') void this.refreshMetrics();
+    // Latency numbers move with first tokens too (TTFT before anything finished): at most once a second.
+    if (batch.events.some((e) => e.kind === 'finished' || e.kind === 'token') || batch.loop === 'paused') void this.refreshMetrics();
     this.host.requestUpdate();
   }
 

@@ -64,7 +64,7 @@ export class PromptBox extends LitElement {
     this.textMode = false;
     this.prompt = '';
     this.lastSent = null;
-    this.numTokens = 256;
+    this.numTokens = 32;
     this.maxTokens = 64;
     this.tenant = '';
     this.error = '';
