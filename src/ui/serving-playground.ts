@@ -40,8 +40,8 @@ import type { VariantRun } from './lessons/lesson-panel';
 import { summarize } from './pool-layout';
 import { saveFile } from './state/engine-controller';
 
-/** The benchmark results page, linked from the header (empty while the page does not exist). */
-const RESULTS_PAGE = '';
+/** The benchmark results page (results.html, src/ui/results), linked from the header. */
+const RESULTS_PAGE = 'results.html';
 
 const ALL_PANELS = ['lesson', 'pool', 'blocks', 'timelines', 'requests', 'latency', 'kernels'] as const;
 export type PanelName = (typeof ALL_PANELS)[number];
@@ -263,11 +263,11 @@ export class ServingPlayground extends LitElement {
         <span class="model" data-testid="model-line"
           >${simulated ? html`<span class="sim">simulated</span>` : html`<span class="real">this GPU</span>`}${en.session ? en.session.label : en.phase === 'applying' ? this.loadingText() : ''}</span
         >
-        ${this.noWebGpu && simulated ? html`<span class="fallback" data-testid="fallback" title=${this.noWebGpu}>no WebGPU in this browser: simulated backend instead (see Your GPU)</span>` : nothing}
+        ${this.noWebGpu && simulated ? html`<span class="fallback" data-testid="fallback" title=${this.noWebGpu}>no WebGPU here: simulated instead (see Your GPU)</span>` : nothing}
         ${!simulated && en.phase === 'ready' && en.workload && en.store.totals.steps === 0
           ? html`<span class="fallback" data-testid="first-step">first step: compiling the GPU kernels…</span>`
           : nothing}
-        ${RESULTS_PAGE ? html`<a class="results" href=${RESULTS_PAGE}>Benchmark results</a>` : nothing}
+        ${this.compact ? nothing : html`<a class="results" href=${RESULTS_PAGE} data-testid="results-link">Benchmark results</a>`}
         <run-controls .loop=${en.store.loop} ?ready=${en.phase === 'ready'} ?started=${en.workload !== null} .speed=${this.draft.speed} @run-command=${this.onRun}></run-controls>
       </header>
       ${this.renderKeys()}

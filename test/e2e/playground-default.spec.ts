@@ -27,6 +27,9 @@ test('default scenario: the built-in model on this GPU serves story prompts; poo
   await expect(line).toContainText('playstories', { timeout: 90_000 });
   await expect(line).toContainText('this GPU');
   await expect(line).not.toContainText('simulated');
+  // The header links the benchmark results page.
+  await expect(page.getByTestId('results-link')).toHaveAttribute('href', 'results.html');
+  expect((await page.request.get('results.html')).ok()).toBe(true);
   // The first step compiles every kernel (slow on SwiftShader); then steps run and text streams.
   await expect.poll(() => num(page, 'key-step'), { timeout: 150_000 }).toBeGreaterThan(4);
   const firstStepS = (Date.now() - t0) / 1000;

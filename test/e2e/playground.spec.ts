@@ -146,7 +146,7 @@ test('a 16,384-page pool redraws within a frame', async ({ page }, info) => {
   expect(problems).toEqual([]);
 });
 
-test('invalid values are refused at the control with the reason', async ({ page }) => {
+test('invalid values are refused at the control with the reason', async ({ page }, info) => {
   const problems = watchErrors(page);
   await page.goto('./?scenario=simulated&autoplay=0');
   const pages = page.locator('input[data-path="numPages"]');
@@ -161,6 +161,20 @@ test('invalid values are refused at the control with the reason', async ({ page 
   await pages.fill('512');
   await rate.fill('4');
   await expect(page.getByTestId('apply')).toBeEnabled();
+  // A model by URL: a folder with its files, or one .gguf / .bin; anything else is refused at the field.
+  await page.getByLabel('This GPU (WebGPU)').check();
+  await page.locator('select[data-path="gpuModel"]').selectOption('url');
+  const url = page.locator('input[data-path="modelUrl"]');
+  await expect(url).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('model-url')).toContainText('give the URL of a .gguf / .bin file');
+  await url.fill('https://host.example/models/');
+  await expect(page.getByTestId('model-url')).toContainText('must end in .gguf or .bin');
+  await page.locator('input[data-path="modelFiles"]').fill('config.json, model.safetensors, tokenizer.json');
+  await expect(url).toHaveAttribute('aria-invalid', 'false');
+  await url.fill('https://host.example/models/stories260K.gguf');
+  await page.locator('input[data-path="modelFiles"]').fill('');
+  await expect(page.getByTestId('apply')).toBeEnabled();
+  await page.getByTestId('controls').screenshot({ path: info.outputPath('model-url-controls.png') });
   expect(problems).toEqual([]);
 });
 
