@@ -54,7 +54,10 @@
 //   3. P.V: thread -> (dim quad d, row group, key split js), NRV query rows per thread: each V vec4 is
 //      loaded once and used for NRV rows (for decode NRV = G: one load serves every query head of the
 //      kv head's group); consecutive threads read consecutive dim quads of a V row (coalesced).
-// Barriers per tile: 4 (LK = 1) or 5 (LK > 1).
+// Barriers per tile: 4 (LK = 1 or SG_SUM) or 5 (LK > 1 without subgroups).
+//   CLAMPK: the score loop has no branches around its K loads (indices clamped, masked contributions).
+//   SG_SUM (subgroup variant, needs CLAMPK): the LK lanes of a key sum their partial dots with
+//   subgroupShuffleXor instead of partS, so no partials and no fifth barrier.
 // Every K and V element of the item's key range is read from global memory once per workgroup.
 // Limits: D <= 128 (TS check), QT * G <= MAX_ROWS = 32, NRV <= MAX_NRV = 8; workgroup memory: see
 // attentionWorkgroupBytes in src/kernels/attention.ts (qS + sS + partS + accS + lS + small arrays).
@@ -75,6 +78,13 @@ override NRV: u32 = 1u;       // P.V query rows per thread (<= min(ROWS, MAX_NRV
 override QREG: bool = false;  // score phase reads its query quads from registers (TS: only when RG = 1 and NR * DQ <= MAX_QREG)
 override TILE: bool = false;  // prefill-tile variant (else decode-split)
 override PAGED: bool = true;  // paged pool (else contiguous cache)
+override CLAMPK: bool = false; // score loop without branches around its K loads (clamped indices, masked quads)
+
+// BEGIN lane-sum. The subgroup variant (src/kernels/attention.ts) drops this block and prepends
+// shaders/attention-subgroups.wgsl (`enable subgroups;`, SG_SUM = true, a shuffle-xor laneSum).
+const SG_SUM = false;
+fn laneSum(x: f32, lanes: u32) -> f32 { return x; }
+// END lane-sum
 
 override D4: u32 = D / 4u;
 override ROWS: u32 = QT * G;
@@ -87,7 +97,7 @@ override NR: u32 = (ROWS + RG - 1u) / RG;
 // Partial dots [LK][PSTR]: lane l's row r key j at l * PSTR + r * BK + j. The pad of 32 / LK words
 // puts the LK lanes x (32 / LK) keys of one warp's write on 32 different banks.
 override PSTR: u32 = ROWS * BK + max(1u, 32u / LK);
-override PS: u32 = select(1u, LK * PSTR, LK > 1u);
+override PS: u32 = select(1u, LK * PSTR, LK > 1u && !SG_SUM);
 // Constant trip counts (the compiler unrolls them and issues the loads back to back).
 override SCORE_ITERS: u32 = (BK * LK * RG + WG - 1u) / WG;
 override DQ: u32 = (D4 + LK - 1u) / LK;
@@ -200,19 +210,33 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     //      end read key t0 (always in range) so every load stays in bounds; their scores are masked and
     //      their p is 0, so no later loop needs a bound that depends on nk (constant trip counts unroll).
     for (var it = 0u; it < SCORE_ITERS; it++) {
-      let e = it * WG + tid;
-      if (e >= BK * LK * RG) { break; }
+      let e0 = it * WG + tid;
+      let live = e0 < BK * LK * RG;
+      // CLAMPK: no early exit; a spare thread recomputes the last (key, lane, row group) and writes nothing.
+      if (!CLAMPK && !live) { break; }
+      let e = min(e0, BK * LK * RG - 1u);
       let l = e % LK;
       let j = (e / LK) % BK;
       let rg = e / (LK * BK);
       let valid = j < nk;
       let kb = keyBase(kvBase, kvh, select(t0, t0 + j, valid));
-      if (rg == 0u && l == 0u) { vBaseS[j] = kb + vShift; }
+      if (live && rg == 0u && l == 0u) { vBaseS[j] = kb + vShift; }
       var s: array<f32, MAX_ROWS>;
       for (var i = 0u; i < NR; i++) { s[i] = 0.0; }
       for (var dq = 0u; dq < DQ; dq++) {
         let d = dq * LK + l;
-        if (d < D4) {
+        if (CLAMPK) {
+          // Unconditional load of a valid address (quad min(d, D4 - 1)); a quad past D4 (only when LK does
+          // not divide D4) contributes 0. Rows past ROWS (RG > 1) compute row ROWS - 1 and are not written.
+          let kv = select(vec4f(0.0), pool[kb + min(d, D4 - 1u)], d < D4);
+          for (var i = 0u; i < NR; i++) {
+            if (QREG) {
+              s[i] += dot(qr[dq * NR + i], kv);
+            } else {
+              s[i] += dot(qS[min(rg + i * RG, ROWS - 1u) * D4 + min(d, D4 - 1u)], kv);
+            }
+          }
+        } else if (d < D4) {
           let kv = pool[kb + d];
           for (var i = 0u; i < NR; i++) {
             let r = rg + i * RG;
@@ -224,19 +248,24 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
           }
         }
       }
+      // SG_SUM: the LK lanes of a key (consecutive invocations, one subgroup) sum their partial dots by a
+      // shuffle-xor butterfly; every thread calls it (no early exit: SG_SUM implies CLAMPK).
+      if (SG_SUM) {
+        for (var i = 0u; i < NR; i++) { s[i] = laneSum(s[i], LK); }
+      }
       for (var i = 0u; i < NR; i++) {
         let r = rg + i * RG;
-        if (r < ROWS) {
-          if (LK == 1u) {
+        if (live && r < ROWS) {
+          if (LK == 1u || SG_SUM) {
             let tq = r / G;
-            sS[r * BK + j] = select(NEG, s[i], valid && tq < qCount && t0 + j <= posS[tq]);
+            if (l == 0u) { sS[r * BK + j] = select(NEG, s[i], valid && tq < qCount && t0 + j <= posS[tq]); }
           } else {
             partS[l * PSTR + r * BK + j] = s[i];
           }
         }
       }
     }
-    if (LK > 1u) {
+    if (LK > 1u && !SG_SUM) {
       workgroupBarrier();
       // Sum the lanes' partial dots (consecutive threads read consecutive words of each lane's block).
       for (var e = tid; e < ROWS * BK; e += WG) {

@@ -14,6 +14,7 @@
  */
 import attentionCode from '../../shaders/attention.wgsl';
 import reduceCode from '../../shaders/attention-reduce.wgsl';
+import subgroupPrefix from '../../shaders/attention-subgroups.wgsl';
 import { createBuffer, storageBuffer, GpuLimitError, type ComputePipelineSpec, type GpuContext, type PipelineCache } from '../gpu';
 import { buildAttentionPlan, defaultSplitPolicy, type AttentionBatch, type AttentionPlan, type SplitPolicy } from './attention-plan';
 
@@ -45,6 +46,13 @@ export interface AttentionConfig {
   rowsPerThread?: number;
   /** Score phase holds its query quads in registers where the variant allows it (see qInRegisters). */
   queryRegisters?: boolean;
+  /** Score loop without branches around its K loads (CLAMPK: clamped indices, masked contributions). */
+  clampedLoads?: boolean;
+  /**
+   * Sum the lanes of a key with subgroupShuffleXor (the subgroup variant, shaders/attention-subgroups.wgsl)
+   * where the device has `subgroups` and the variant allows it (see subgroupLaneSum); implies clampedLoads.
+   */
+  subgroupLanes?: boolean;
   label?: string;
 }
 
@@ -57,6 +65,8 @@ export interface AttentionTiles {
   lanesPerKey: number;
   rowsPerThread: number;
   queryRegisters: boolean;
+  clampedLoads: boolean;
+  subgroupLanes: boolean;
 }
 
 /**
@@ -76,8 +86,8 @@ export interface AttentionTiles {
  */
 export function defaultAttentionTiles(isSoftware: boolean): AttentionTiles {
   return isSoftware
-    ? { workgroupSize: 64, keysPerTile: 64, prefillKeysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false }
-    : { workgroupSize: 128, keysPerTile: 32, prefillKeysPerTile: 128, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false };
+    ? { workgroupSize: 64, keysPerTile: 64, prefillKeysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false, clampedLoads: false, subgroupLanes: false }
+    : { workgroupSize: 128, keysPerTile: 32, prefillKeysPerTile: 128, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false, clampedLoads: false, subgroupLanes: false };
 }
 
 /**
@@ -162,6 +172,23 @@ export function choosePrefillTokensPerTile(
   return qt;
 }
 
+/**
+ * Whether a variant may sum its lanes with subgroup shuffles: the device has `subgroups`, 1 < LK <= 8,
+ * LK <= the adapter's smallest subgroup size (4 when the adapter does not say: SwiftShader's width), and
+ * WG a multiple of LK (a key's lanes are consecutive invocations of one subgroup).
+ */
+export function subgroupLaneSum(gpu: GpuContext, lk: number, wg: number): boolean {
+  const minSize = (gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize || 4;
+  return gpu.hasSubgroups && lk > 1 && lk <= 8 && lk <= minSize && wg % lk === 0;
+}
+
+/** attention.wgsl for the subgroup variant: its `lane-sum` block replaced by attention-subgroups.wgsl, prepended. */
+export function subgroupAttentionCode(): string {
+  const block = /\/\/ BEGIN lane-sum[\s\S]*?\/\/ END lane-sum\n/;
+  if (!block.test(attentionCode)) throw new Error('attention.wgsl: lane-sum block not found');
+  return subgroupPrefix + '\n' + attentionCode.replace(block, '');
+}
+
 interface AttentionLayouts {
   main: GPUBindGroupLayout;
   reduce: GPUBindGroupLayout;
@@ -230,8 +257,8 @@ export class PagedAttention {
   readonly prefillBk: number;
   readonly wg: number;
   /** (LK, NRV) of the decode-split and prefill-tile pipelines. */
-  readonly decodeVariant: { lk: number; nrv: number; qreg: boolean };
-  readonly tileVariant: { lk: number; nrv: number; qreg: boolean };
+  readonly decodeVariant: { lk: number; nrv: number; qreg: boolean; clamp: boolean; sg: boolean };
+  readonly tileVariant: { lk: number; nrv: number; qreg: boolean; clamp: boolean; sg: boolean };
   readonly policy: SplitPolicy;
   readonly qStride: number;
   private readonly label: string;
@@ -278,9 +305,12 @@ export class PagedAttention {
     const variant = (bk: number) => (rows: number, qt: number) => chooseVariant(headDim, rows, qt, bk, this.wg, maxLanes, maxRows, maxWgBytes);
     this.qt = choosePrefillTokensPerTile(headDim, this.group, this.prefillBk, this.wg, maxWgBytes, variant(this.prefillBk));
     const qreg = cfg.queryRegisters ?? tiles.queryRegisters;
+    const wantSg = cfg.subgroupLanes ?? tiles.subgroupLanes;
+    const wantClamp = cfg.clampedLoads ?? tiles.clampedLoads;
     const full = (rows: number, qt: number, bk: number) => {
       const v = variant(bk)(rows, qt);
-      return { ...v, qreg: qreg && qInRegisters(headDim, rows, bk, this.wg, v.lk) };
+      const sg = wantSg && subgroupLaneSum(gpu, v.lk, this.wg);
+      return { ...v, qreg: qreg && qInRegisters(headDim, rows, bk, this.wg, v.lk), clamp: wantClamp || sg, sg };
     };
     this.decodeVariant = full(this.group, 1, this.bk);
     this.tileVariant = full(this.qt * this.group, this.qt, this.prefillBk);
@@ -294,8 +324,14 @@ export class PagedAttention {
     this.reduceLayout = layouts.reduce;
     // Pipelines are compiled on first use (a decode-only engine never compiles the tile variant).
     const common = { D: headDim, G: this.group, WG: this.wg, PAGED: paged ? 1 : 0 };
-    this.decodeSpec = { label: `${this.label}.decodePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, BK: this.bk, QT: 1, TILE: 0, LK: this.decodeVariant.lk, NRV: this.decodeVariant.nrv, QREG: this.decodeVariant.qreg ? 1 : 0 } };
-    this.tileSpec = { label: `${this.label}.tilePipeline`, code: attentionCode, layout: layouts.mainPl, constants: { ...common, BK: this.prefillBk, QT: this.qt, TILE: 1, LK: this.tileVariant.lk, NRV: this.tileVariant.nrv, QREG: this.tileVariant.qreg ? 1 : 0 } };
+    const spec = (name: string, v: PagedAttention['decodeVariant'], bk: number, qt: number, tile: boolean): ComputePipelineSpec => ({
+      label: `${this.label}.${name}`,
+      code: v.sg ? subgroupAttentionCode() : attentionCode,
+      layout: layouts.mainPl,
+      constants: { ...common, BK: bk, QT: qt, TILE: tile ? 1 : 0, LK: v.lk, NRV: v.nrv, QREG: v.qreg ? 1 : 0, CLAMPK: v.clamp ? 1 : 0 },
+    });
+    this.decodeSpec = spec('decodePipeline', this.decodeVariant, this.bk, 1, false);
+    this.tileSpec = spec('tilePipeline', this.tileVariant, this.prefillBk, this.qt, true);
     this.reduceSpec = { label: `${this.label}.reducePipeline`, code: reduceCode, layout: layouts.reducePl, constants: { D: headDim, WG: 32 } };
     this.cache = cache;
 

@@ -24,6 +24,8 @@ interface Case {
   bk?: number;
   /** Run with the hardware tile configuration (lanes per key > 1, several P.V rows per thread) on this adapter. */
   hw?: boolean;
+  /** With hw: CLAMPK (no branches around the K loads), or the subgroup lane-sum variant (4 lanes: SwiftShader's subgroup width). */
+  variant?: 'clamp' | 'sg';
 }
 
 // One pipeline cache for the file: SwiftShader takes ~1-3 s to compile each attention variant.
@@ -34,7 +36,7 @@ const FORCE_SPLIT: SplitPolicy = { targetWorkgroups: 4096, minKeysPerSplit: 16, 
 const seqName = (s: SeqSpec[]) => s.map(([ql, cl]) => (ql === 1 ? `d${cl}` : `p${ql}@${cl}`)).join(',');
 const caseName = (c: Case) =>
   `h${c.heads}/kv${c.kvHeads} (G${c.heads / c.kvHeads}) D${c.dim} tpp${c.tpp ?? 16} [${seqName(c.seqs)}]` +
-  `${c.split ? ' split' : ''}${c.hw ? ' hw-tiles' : ''}${c.bk ? ` bk${c.bk}` : ''}${c.layers ? ` layer ${c.layer}/${c.layers}` : ''}`;
+  `${c.split ? ' split' : ''}${c.hw ? ' hw-tiles' : ''}${c.variant ? ` ${c.variant}` : ''}${c.bk ? ` bk${c.bk}` : ''}${c.layers ? ` layer ${c.layer}/${c.layers}` : ''}`;
 
 // d<ctx> = decode with that context; p<q>@<ctx> = prefill chunk of q tokens ending at position ctx - 1.
 // Cases share (headDim, group) configurations on purpose: SwiftShader takes seconds to compile each
@@ -60,6 +62,12 @@ const CASES: Case[] = [
   // Awkward: D 12 (3 dim quads: 2 lanes, one idle on the second quad), G 3 (prefill tile of 30 rows, not
   // a multiple of 8 P.V rows), 16-key tiles (row groups: WG > BK * LK), 8-token pages.
   { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true },
+  // Clamped K loads (CLAMPK) and the subgroup lane sum: the H200 shape's group and head dim, and the
+  // awkward D 12 / G 3 / 16-key case (a masked quad past D / 4, spare threads, row groups).
+  { heads: 8, kvHeads: 2, dim: 128, seqs: [[1, 1], [1, 64], [1, 65], [1, 300], [5, 70]], split: true, hw: true, variant: 'clamp' },
+  { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true, variant: 'clamp' },
+  { heads: 8, kvHeads: 2, dim: 128, seqs: [[1, 1], [1, 64], [1, 65], [1, 300], [5, 70]], split: true, hw: true, variant: 'sg' },
+  { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true, variant: 'sg' },
 ];
 
 function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
@@ -82,6 +90,8 @@ function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
     ...(c.split ? { policy: FORCE_SPLIT } : {}),
     ...(c.hw ? defaultAttentionTiles(false) : {}),
     ...(c.bk ? { keysPerTile: c.bk, prefillKeysPerTile: c.bk } : {}),
+    ...(c.variant === 'clamp' ? { clampedLoads: true } : {}),
+    ...(c.variant === 'sg' ? { subgroupLanes: true, lanesPerKey: 4 } : {}),
   });
   return { tpp, numLayers, layout, batch, poolData, q, kernel };
 }
@@ -93,6 +103,9 @@ describe('paged attention vs reference', () => {
       const { tpp, numLayers, batch, poolData, q, kernel } = setup(ctx, c, cache, 100 + i);
       const plan = kernel.prepare(batch);
       if (c.split) expect(plan.numSplits, 'forced split').toBeGreaterThan(1);
+      if (c.variant === 'clamp') expect(kernel.decodeVariant.clamp && kernel.tileVariant.clamp, 'CLAMPK on').toBe(true);
+      // SwiftShader (the CI adapter) has subgroups; a device without them runs the plain variant.
+      if (c.variant === 'sg') expect(kernel.decodeVariant.sg, 'subgroup variant').toBe(ctx.hasSubgroups && kernel.decodeVariant.lk > 1);
       const pool = storageBuffer(device, 'AttentionTest.pool', poolData);
       const { out } = await runAttention(ctx, kernel, batch, q, pool, c.layer ?? 0);
       const want = attentionReference(batch, q, poolData, {

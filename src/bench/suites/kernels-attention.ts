@@ -165,6 +165,9 @@ interface TileOpts {
   lk?: number;
   nrv?: number;
   qreg?: boolean;
+  /** CLAMPK (no branches around the score loop's K loads); subgroup lane sums (implies clamp). */
+  clamp?: boolean;
+  sg?: boolean;
   policy?: SplitPolicy;
 }
 
@@ -181,6 +184,8 @@ function kernels(gpu: GpuContext, cache: PipelineCache, shape: Shape, opts: Tile
     ...(opts.lk ? { lanesPerKey: opts.lk } : {}),
     ...(opts.nrv ? { rowsPerThread: opts.nrv } : {}),
     ...(opts.qreg !== undefined ? { queryRegisters: opts.qreg } : {}),
+    ...(opts.clamp !== undefined ? { clampedLoads: opts.clamp } : {}),
+    ...(opts.sg !== undefined ? { subgroupLanes: opts.sg } : {}),
     ...(opts.policy ? { policy: opts.policy } : {}),
   };
   return {
@@ -370,8 +375,8 @@ function timestampCases(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setu
       params: {
         ...s.shape, impl, inner, timing: 'gpu-timestamp', wg: k.wg, bk: s.shape.prefill ? k.prefillBk : k.bk, qt: k.qt,
         ...(s.shape.prefill
-          ? { lk: k.tileVariant.lk, nrv: k.tileVariant.nrv, qreg: k.tileVariant.qreg }
-          : { lk: k.decodeVariant.lk, nrv: k.decodeVariant.nrv, qreg: k.decodeVariant.qreg }),
+          ? { ...k.tileVariant }
+          : { ...k.decodeVariant }),
         numSplits: plan.numSplits, splitLen: plan.splitLen, targetWorkgroups: k.policy.targetWorkgroups, ...extra,
       },
       work: caseWork(s.shape),
@@ -506,25 +511,32 @@ export const kernelsAttentionSuite: BenchSuite = {
         { name: '', shape: big },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: big, ...before },
         { name: 'config before-best (wg128 bk64 lk1 nrv1): ', shape: big, wg: 128, bk: 64, lk: 1, nrv: 1 },
+        // Run 4: clamped K loads (CLAMPK) and subgroup lane sums (sg), bk 32/64 x LK 4/8.
+        { name: 'config clamp: ', shape: big, clamp: true },
+        { name: 'config clamp lk4: ', shape: big, clamp: true, lk: 4 },
+        { name: 'config clamp bk64: ', shape: big, clamp: true, bk: 64 },
+        { name: 'config clamp bk64 lk4: ', shape: big, clamp: true, bk: 64, lk: 4 },
+        { name: 'config sg: ', shape: big, sg: true },
+        { name: 'config sg lk4: ', shape: big, sg: true, lk: 4 },
+        { name: 'config sg bk64: ', shape: big, sg: true, bk: 64 },
+        { name: 'config sg bk64 lk4: ', shape: big, sg: true, bk: 64, lk: 4 },
+        { name: 'config sg bk128: ', shape: big, sg: true, bk: 128 },
+        { name: 'config sg qreg: ', shape: big, sg: true, qreg: true },
+        { name: 'config clamp qreg: ', shape: big, clamp: true, qreg: true },
         { name: 'config bk64: ', shape: big, bk: 64 },
-        { name: 'config bk16: ', shape: big, bk: 16 },
-        { name: 'config lk1: ', shape: big, lk: 1 },
-        { name: 'config lk1 bk64: ', shape: big, lk: 1, bk: 64 },
-        { name: 'config nrv1: ', shape: big, nrv: 1 },
         { name: 'config lk4: ', shape: big, lk: 4 },
-        { name: 'config qreg: ', shape: big, qreg: true },
-        { name: 'config wg256: ', shape: big, wg: 256 },
-        { name: 'config target 1024: ', shape: big, policy: { ...policy, targetWorkgroups: 1024 } },
-        { name: 'config target 8192 max 32 splits: ', shape: big, policy: { ...policy, targetWorkgroups: 8192, maxSplits: 32 } },
-        { name: 'config no split: ', shape: big, policy: { ...policy, targetWorkgroups: 1 } },
         { name: 'config again (defaults): ', shape: big },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: decode, ...before },
+        { name: 'config clamp: ', shape: decode, clamp: true },
+        { name: 'config sg: ', shape: decode, sg: true },
+        { name: 'config sg bk64: ', shape: decode, sg: true, bk: 64 },
+        { name: 'config clamp bk64 qreg: ', shape: decode, clamp: true, bk: 64, qreg: true },
         { name: 'config bk64 qreg: ', shape: decode, bk: 64, qreg: true },
         { name: 'config wg256 bk64: ', shape: decode, wg: 256, bk: 64 },
-        { name: 'config no split: ', shape: decode, policy: { ...policy, targetWorkgroups: 1 } },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: prefill, ...before },
-        { name: 'config bk64: ', shape: prefill, bk: 64 },
-        { name: 'config nrv1: ', shape: prefill, nrv: 1 },
+        { name: 'config clamp: ', shape: prefill, clamp: true },
+        { name: 'config clamp bk64: ', shape: prefill, clamp: true, bk: 64 },
+        { name: 'config sg bk64: ', shape: prefill, sg: true, bk: 64 },
       ];
       // One setup per shape, shared by its configs; freed after the shape's last case.
       const setups = new Map<Shape, Setup>();
