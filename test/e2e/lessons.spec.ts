@@ -56,7 +56,7 @@ test('all seven lessons load and run without console errors; variants compare si
   const compare = page.getByTestId('lesson-compare');
   await expect(compare.locator('thead th')).toHaveCount(3);
   await expect(compare).toContainText('output tokens / s');
-  await expect(compare).toContainText('TTFT p50');
+  await expect(compare).toContainText('TTFT p50 (waiting counted)');
   // Static batching waits for the batch: admission was held back in some steps, never in continuous.
   const waited = compare.locator('tr', { hasText: 'steps admission waited' }).locator('td');
   await expect(waited.nth(1)).toHaveText('0');

@@ -178,6 +178,8 @@ export class EngineController implements ReactiveController {
               SESSION_ID,
               this.gpuSource(config),
               Comlink.proxy((p: LoadProgressEvent) => {
+                // A progress message can arrive after the load returned: only show it while applying.
+                if (this.phase !== 'applying') return;
                 this.progress = p;
                 this.host.requestUpdate();
               }),
