@@ -62,6 +62,8 @@ export interface AttentionTiles {
   keysPerTile: number;
   /** Keys per tile of the prefill-tile variant. */
   prefillKeysPerTile: number;
+  /** Keys per tile of the decode-split variant when it sums lanes with subgroups (subgroupLanes and the device allows it). */
+  subgroupKeysPerTile: number;
   lanesPerKey: number;
   rowsPerThread: number;
   queryRegisters: boolean;
@@ -81,13 +83,19 @@ export interface AttentionTiles {
  *   13.7 us vs 13.5 us before (G = 1, so no V reuse there).
  * - prefill tile: 128-key tiles (the 8 KiB partials budget then leaves 1 lane for 16 rows), 8 P.V rows per
  *   thread: 512 tokens x 8 heads x D 64 in 0.111 ms vs 0.180 ms before (0.118 ms with 64-key tiles).
+ * - decode, run 4 (kernels-attention-h200.json): where the device has subgroups, the lanes of a key sum
+ *   their partial dots with subgroupShuffleXor (no partials, no fifth barrier; shaders/attention-subgroups.wgsl)
+ *   and decode tiles are 64 keys: batch 32 x context 4096 0.496 ms (2.17 TB/s) vs 0.600 ms for the
+ *   workgroup-memory sums in the same run; batch 8 x context 512 0.0136 ms (32-key tiles with subgroups
+ *   0.0148 ms). Without subgroups the decode keeps 32-key tiles and workgroup-memory sums. Clamped K loads
+ *   alone (CLAMPK) measured 0.595 vs 0.600 ms: the branches were not the cost, so that is off.
  * Software: 64 threads, 64 keys, 1 lane, 1 row, for both (SwiftShader runs a workgroup's threads on one
  * CPU core; the measured choice there, and no extra barrier for the lane sums).
  */
 export function defaultAttentionTiles(isSoftware: boolean): AttentionTiles {
   return isSoftware
-    ? { workgroupSize: 64, keysPerTile: 64, prefillKeysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false, clampedLoads: false, subgroupLanes: false }
-    : { workgroupSize: 128, keysPerTile: 32, prefillKeysPerTile: 128, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false, clampedLoads: false, subgroupLanes: false };
+    ? { workgroupSize: 64, keysPerTile: 64, prefillKeysPerTile: 64, subgroupKeysPerTile: 64, lanesPerKey: 1, rowsPerThread: 1, queryRegisters: false, clampedLoads: false, subgroupLanes: false }
+    : { workgroupSize: 128, keysPerTile: 32, prefillKeysPerTile: 128, subgroupKeysPerTile: 64, lanesPerKey: 8, rowsPerThread: 8, queryRegisters: false, clampedLoads: false, subgroupLanes: true };
 }
 
 /**
@@ -296,16 +304,19 @@ export class PagedAttention {
     this.group = numHeads / numKvHeads;
     this.qStride = cfg.qStride ?? numHeads * headDim;
     this.wg = cfg.workgroupSize ?? tiles.workgroupSize;
-    this.bk = cfg.keysPerTile ?? tiles.keysPerTile;
-    this.prefillBk = cfg.prefillKeysPerTile ?? cfg.keysPerTile ?? tiles.prefillKeysPerTile;
     const maxLanes = cfg.lanesPerKey ?? tiles.lanesPerKey;
+    const wantSg = cfg.subgroupLanes ?? tiles.subgroupLanes;
+    // The decode tile's default depends on whether its lanes will sum with subgroups (lanes as the decode
+    // variant would pick them before the memory checks below, which may only lower them).
+    const sgLikely = wantSg && subgroupLaneSum(gpu, chooseLanesPerKey(headDim, this.group, tiles.subgroupKeysPerTile, maxLanes), this.wg);
+    this.bk = cfg.keysPerTile ?? (sgLikely ? tiles.subgroupKeysPerTile : tiles.keysPerTile);
+    this.prefillBk = cfg.prefillKeysPerTile ?? cfg.keysPerTile ?? tiles.prefillKeysPerTile;
     const maxRows = cfg.rowsPerThread ?? tiles.rowsPerThread;
     this.policy = cfg.policy ?? defaultSplitPolicy(gpu.info.isSoftware);
     const maxWgBytes = device.limits.maxComputeWorkgroupStorageSize;
     const variant = (bk: number) => (rows: number, qt: number) => chooseVariant(headDim, rows, qt, bk, this.wg, maxLanes, maxRows, maxWgBytes);
     this.qt = choosePrefillTokensPerTile(headDim, this.group, this.prefillBk, this.wg, maxWgBytes, variant(this.prefillBk));
     const qreg = cfg.queryRegisters ?? tiles.queryRegisters;
-    const wantSg = cfg.subgroupLanes ?? tiles.subgroupLanes;
     const wantClamp = cfg.clampedLoads ?? tiles.clampedLoads;
     const full = (rows: number, qt: number, bk: number) => {
       const v = variant(bk)(rows, qt);

@@ -68,6 +68,8 @@ const CASES: Case[] = [
   { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true, variant: 'clamp' },
   { heads: 8, kvHeads: 2, dim: 128, seqs: [[1, 1], [1, 64], [1, 65], [1, 300], [5, 70]], split: true, hw: true, variant: 'sg' },
   { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true, variant: 'sg' },
+  // The H200 default with subgroups: 64-key decode tiles (context 200: a partial last tile per split).
+  { heads: 8, kvHeads: 2, dim: 64, seqs: [[1, 63], [1, 64], [1, 65], [1, 200], [9, 20]], split: true, bk: 64, hw: true, variant: 'sg' },
 ];
 
 function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {

@@ -502,8 +502,10 @@ export const kernelsAttentionSuite: BenchSuite = {
 
     // ---- hardware: long-context decode, and alternatives that justify the defaults
     if (hw) {
-      // Alternatives to the hardware defaults (128 threads; decode: 32-key tiles, 8 lanes per key, up to 8
-      // P.V rows per thread, split target 4096 workgroups; prefill tile: 128-key tiles, 8 rows). `before` =
+      // Alternatives to the hardware defaults (128 threads; decode: 8 lanes per key summed with subgroup
+      // shuffles and 64-key tiles where the device has subgroups, else workgroup-memory sums and 32-key
+      // tiles; up to 8 P.V rows per thread, split target 4096 workgroups; prefill tile: 128-key tiles, 8 rows).
+      // Run 4 measured the clamp / sg configs below against the run-3 defaults (32-key tiles, no subgroups). `before` =
       // the defaults before lanes and rows existed (128 threads, 128-key tiles, a thread per K row, V
       // re-read per query row); `before-best` = the best configuration measured before them.
       const before = { wg: 128, bk: 128, lk: 1, nrv: 1 };
