@@ -25,8 +25,11 @@
 //                [split * splitLen, min(p + 1, (split + 1) * splitLen)). With numSplits = 1 it writes out
 //                directly; otherwise it writes its (m, l, acc) to partials and attention-reduce.wgsl combines.
 //   PAGED = true / false: page layout below, or the contiguous pre-paging cache (page = seq row, tokensPerPage = maxLen).
-//   LK (lanes per key), NRV (P.V rows per thread), QREG (query quads in registers), BK, WG: work mapping
-//                only (same math); chosen per variant and adapter by src/kernels/attention.ts.
+//   LK (lanes per key), NRV (P.V rows per thread), QREG (query quads in registers), CLAMPK (no branches
+//                around the score loop's K loads), BK, WG: work mapping only (same math); chosen per variant
+//                and adapter by src/kernels/attention.ts.
+//   Subgroup variant (SG_SUM, a separate pipeline): TS replaces the `lane-sum` block below with
+//                shaders/attention-subgroups.wgsl (lanes summed by subgroupShuffleXor instead of partS).
 //
 // KV page layout (the one definition is src/kernels/kv-layout.ts, kvOffset; kv-write.wgsl matches it):
 //   pool[page][layer][kv][kvHead][slot][dim]   kv: 0 = K, 1 = V
