@@ -255,7 +255,8 @@ export class ServingPlayground extends LitElement {
   override render() {
     const en = this.engine;
     const applied = en.applied;
-    const simulated = applied?.backend !== 'gpu';
+    // While a configuration is being applied (the first load included), label the backend it asks for.
+    const simulated = (en.phase === 'applying' || !applied ? this.draft.backend : applied.backend) !== 'gpu';
     const numErrors = Object.keys(this.errors).length;
     return html`
       <header>
@@ -290,7 +291,7 @@ export class ServingPlayground extends LitElement {
     const kv = last ? (100 * last.pool.numUsedPages) / Math.max(1, last.pool.numUsablePages) : 0;
     return html`<div class="keys" data-testid="key-numbers" aria-live="off">
       <span>step<b data-testid="key-step">${fmtInt(s.totals.steps)}</b></span>
-      <span>${this.engine.applied?.backend === 'gpu' ? 'run time' : 'simulated time'}<b>${fmtMs(s.runMs)}</b></span>
+      <span>${(this.engine.applied ?? this.draft).backend === 'gpu' ? 'run time' : 'simulated time'}<b>${fmtMs(s.runMs)}</b></span>
       <span>output<b>${fmtInt(tokS)}</b> tok/s</span>
       <span>KV in use<b data-testid="key-kv">${fmtPct(kv)}</b></span>
       <span>running<b>${fmtInt(last?.numRunning ?? 0)}</b></span>
@@ -351,7 +352,7 @@ export class ServingPlayground extends LitElement {
     if (l && this.runKey === this.lessonKey() && en.phase === 'ready' && en.store.totals.steps > 0) this.lessonRuns.set(this.runKey, { numbers, runS: en.store.runMs / 1000 });
     const runs: VariantRun[] = l ? l.variants.map((v, i) => ({ label: v.label, ...(this.lessonRuns.get(`${l.id}:${i}`) ?? { numbers: null, runS: 0 }) })) : [];
     return html`<section class="card full" part="card" data-testid="lesson-card">
-      <lesson-panel .lessons=${LESSONS} .lesson=${l} .variant=${this.variant} .numbers=${numbers} .runs=${runs} ?simulated=${en.applied?.backend !== 'gpu'} @lesson-select=${this.onLessonSelect} @lesson-variant=${this.onLessonVariant}></lesson-panel>
+      <lesson-panel .lessons=${LESSONS} .lesson=${l} .variant=${this.variant} .numbers=${numbers} .runs=${runs} .simulated=${en.applied?.backend !== 'gpu'} @lesson-select=${this.onLessonSelect} @lesson-variant=${this.onLessonVariant}></lesson-panel>
     </section>`;
   }
 
@@ -391,13 +392,13 @@ export class ServingPlayground extends LitElement {
       ${this.shows('blocks')
         ? html`<section class="card ${this.shows('pool') ? '' : 'full'}" part="card" data-testid="blocks-card">
             <h2>Block table</h2>
-            <block-table-view .requestId=${sel} .table=${en.blockTable} .row=${sel ? (s.requests.get(sel) ?? null) : null} .mirror=${en.mirror} .version=${v} ?simulated=${simulated}></block-table-view>
+            <block-table-view .requestId=${sel} .table=${en.blockTable} .row=${sel ? (s.requests.get(sel) ?? null) : null} .mirror=${en.mirror} .version=${v} .simulated=${simulated}></block-table-view>
           </section>`
         : nothing}
       ${this.shows('timelines')
         ? html`<section class="card full" part="card" data-testid="timelines-card">
             <h2>Timelines <small>engine time; ${simulated ? 'simulated clock' : 'wall clock'}</small></h2>
-            <timelines-view .series=${s.series} .tenants=${tenants} .version=${v} ?simulated=${simulated}></timelines-view>
+            <timelines-view .series=${s.series} .tenants=${tenants} .version=${v} .simulated=${simulated}></timelines-view>
           </section>`
         : nothing}
       ${this.shows('latency')
@@ -409,7 +410,7 @@ export class ServingPlayground extends LitElement {
                 ><button @click=${() => void en.download('trace')}>Chrome trace</button>
               </span>
             </h2>
-            <latency-view .report=${en.report} .tenants=${tenants} .slos=${Object.fromEntries((en.applied?.tenants ?? []).map((t) => [t.id, t.sloTtftMs]))} ?simulated=${simulated}></latency-view>
+            <latency-view .report=${en.report} .tenants=${tenants} .slos=${Object.fromEntries((en.applied?.tenants ?? []).map((t) => [t.id, t.sloTtftMs]))} .simulated=${simulated}></latency-view>
           </section>`
         : nothing}
       ${this.shows('requests')
@@ -424,7 +425,7 @@ export class ServingPlayground extends LitElement {
         ? html`<section class="card ${this.shows('requests') ? '' : 'full'}" part="card" data-testid="kernels-card">
             <h2>Kernel profile ${simulated ? html`<small>simulated</small>` : nothing}</h2>
             <kernel-profile-view
-              ?simulated=${simulated}
+              .simulated=${simulated}
               .data=${{ kernels: s.kernelTotals(), gpuMs: s.totals.gpuMs, flops: s.totals.flops, bytes: s.totals.bytes, steps: s.totals.steps, cpuMs: s.totals.cpuMs, telemetryMs: s.totals.telemetryMs, timing: last?.timing ?? '—' }}
             ></kernel-profile-view>
           </section>`
