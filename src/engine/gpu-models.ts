@@ -50,6 +50,8 @@ export function gpuModel(gpu: () => Promise<GpuContext>, open: () => Promise<Loa
       const uploaded = await uploadWeights(ctx, weights, opts.onProgress);
       try {
         const m = new GpuModel(ctx, weights.config, uploaded, env.gpuPool, { maxTokens: env.maxNumBatchedTokens, maxSeqs: env.maxNumSeqs });
+        opts.onProgress?.({ bytesDone: weights.totalBytes, bytesTotal: weights.totalBytes, tensorsDone: weights.tensors.length, tensorsTotal: weights.tensors.length, tensor: 'compiling the GPU kernels' });
+        await m.warmup();
         return new GpuRunner(env.sessionId, m);
       } catch (e) {
         uploaded.destroy();

@@ -98,6 +98,7 @@ export class GpuModel {
   private readonly device: GPUDevice;
   private readonly cache: PipelineCache;
   private readonly maxSamples: number;
+  private readonly attentionMaxSeqs: number;
   private readonly matmul: MatmulKernel;
   private readonly embedding: EmbeddingKernel;
   private readonly norm: RmsNormKernel;
@@ -160,6 +161,7 @@ export class GpuModel {
     const T = opts.maxTokens;
     const R = opts.maxSeqs;
     const S = (this.maxSamples = opts.maxSamples ?? 2 * R);
+    this.attentionMaxSeqs = R;
     const q = c.numHeads * c.headDim;
     const kv = c.numKvHeads * c.headDim;
     const tpp = pool.layout.tokensPerPage;
@@ -387,6 +389,22 @@ export class GpuModel {
       logprobs.push(lp);
     }
     return { tokens, logprobs, timing, numDispatches };
+  }
+
+  /**
+   * Compiles every pipeline a step uses by running one throwaway step on the reserved NULL page 0
+   * (whose contents no sequence ever reads): a 2-token prefill row and a 1-token decode row. Called
+   * while a model loads, so the first real step does not stall on shader compilation (seconds on a
+   * software adapter).
+   */
+  async warmup(): Promise<void> {
+    const greedy = { temperature: 0, topK: 0, topP: 1, seed: 0 };
+    const page0 = [0, 0, 0]; // covers positions 0..2 even at 1 token per page
+    const prefill = { tokenIds: [0, 0], positionStart: 0, blockTable: page0, numSamples: 1, sampling: greedy, counter: 0 };
+    const decode = { tokenIds: [0], positionStart: 2, blockTable: page0, numSamples: 1, sampling: greedy, counter: 0 };
+    const roomForBoth = this.hostTokenIds.length >= 3 && this.attentionMaxSeqs >= 2;
+    await this.forward({ rows: roomForBoth ? [prefill, decode] : [decode], pageCopies: [] });
+    this.numSteps = 0;
   }
 
   /** The logits of the last step's first `numRows` sampled rows (tests and diagnostics; allocates, never per step). */
