@@ -29,7 +29,8 @@
  * per-tenant TTFT p50. `--smoke`: one GPU case (fcfs, paged) of 2 requests of 2-3 output tokens (simulated if no model).
  */
 import type { GpuContext } from '../../gpu';
-import { EngineService, simulatedModel, type EngineSetup, type RunnerFactory } from '../../engine/service';
+import { EngineService, type EngineSetup, type RunnerFactory } from '../../engine/service';
+import { simulatedModel } from '../../engine/simulated/simulated-model';
 import { gpuModel } from '../../engine/gpu-models';
 import { openModel } from '../../model';
 import type { RunReport } from '../../metrics';

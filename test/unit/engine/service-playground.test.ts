@@ -4,7 +4,8 @@
  * gang or independent requests, token text in block tables, and the pool tooltip's pageInfo().
  */
 import { describe, expect, test } from 'vitest';
-import { EngineService, simulatedModel, splitParallel, type EngineSetup, type RunnerFactory, type TelemetryBatch } from '../../../src/engine/service';
+import { EngineService, splitParallel, type EngineSetup, type RunnerFactory, type TelemetryBatch } from '../../../src/engine/service';
+import { simulatedModel } from '../../../src/engine/simulated/simulated-model';
 import type { Tokenizer } from '../../../src/model/tokenizer';
 import type { WorkloadConfig } from '../../../src/workload';
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { EngineService, simulatedModel, toRequestSpec, type EngineSetup, type TelemetryBatch } from '../../../src/engine/service';
+import { EngineService, toRequestSpec, type EngineSetup, type TelemetryBatch } from '../../../src/engine/service';
+import { simulatedModel } from '../../../src/engine/simulated/simulated-model';
 import type { WorkloadConfig } from '../../../src/workload';
 import { checkTimeline, type RequestTimeline } from '../../../src/metrics';
 

@@ -4,7 +4,8 @@
 // fields exist and are finite, telemetry is part of the step's CPU time, and the pool mirror agrees with
 // the pool after every step.
 import { describe, expect, test } from 'vitest';
-import { EngineService, simulatedModel, type EngineSetup } from '../../../src/engine/service';
+import { EngineService, type EngineSetup } from '../../../src/engine/service';
+import { simulatedModel } from '../../../src/engine/simulated/simulated-model';
 import { PoolMirror, PAGE_FIELDS, MIRROR_HEADER, PAGE_FLAG } from '../../../src/engine/pool-mirror';
 import type { EngineStepRecord } from '../../../src/engine/telemetry';
 import type { WorkloadConfig } from '../../../src/workload';
