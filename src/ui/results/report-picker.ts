@@ -21,6 +21,13 @@ export interface PickUrlDetail {
   ref: string;
 }
 
+/** What the report's `timing_method` (the device's offer, not each case's choice) means. */
+const DEVICE_TIMING: Record<string, string> = {
+  'gpu-timestamp': 'GPU timestamps available',
+  'wall-clock': 'no GPU timestamps (wall clock)',
+  cpu: 'CPU suites only',
+};
+
 export class ReportPicker extends LitElement {
   static override styles = reportPickerStyles;
   static override properties = {
@@ -104,7 +111,7 @@ export class ReportPicker extends LitElement {
         <dt>settings</dt>
         <dd>
           ${r.results.length} cases; ${c.repetitions ?? '?'} timed repetitions after ${c.warmup ?? '?'} warm-up${c.smoke ? '; smoke (tiny shapes)' : ''};
-          timing ${r.timing_method ?? 'not recorded'}
+          ${DEVICE_TIMING[r.timing_method ?? ''] ?? `timing ${r.timing_method ?? 'not recorded'}`} (each case's method is in the tables)
         </dd>
       </dl>
     `;
