@@ -23,6 +23,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --chrome PATH        Chrome/Chromium executable (default: $CHROME_PATH, then the usual places)
   --warmup N           untimed repetitions per case (default 2)
   --reps N             timed repetitions per case, at least 5 (default 7)
+  --case TEXT          comma-separated: run only the cases whose name contains one of these
   --smoke              one tiny case per suite (what CI runs)
   --list               list the suites and exit
   -h, --help           this text`;
@@ -44,6 +45,7 @@ export function parseBenchArgs(argv) {
         warmup: { type: 'string', default: '2' },
         reps: { type: 'string', default: '7' },
         smoke: { type: 'boolean', default: false },
+        case: { type: 'string' },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -75,7 +77,9 @@ export function parseBenchArgs(argv) {
   const threshold = parseThreshold(values.threshold);
   const suites = values.suite === 'all' ? 'all' : values.suite.split(',').map((s) => s.trim()).filter(Boolean);
   if (suites !== 'all' && suites.length === 0) throw new Error('--suite needs at least one name.');
-  return { ...values, suites, warmup, reps, baselineReport: baseline, thresholdFraction: threshold };
+  const cases = values.case === undefined ? undefined : values.case.split(',').map((s) => s.trim()).filter(Boolean);
+  if (cases !== undefined && cases.length === 0) throw new Error('--case needs at least one name fragment.');
+  return { ...values, suites, cases, warmup, reps, baselineReport: baseline, thresholdFraction: threshold };
 }
 
 function gitCommit() {
@@ -196,7 +200,7 @@ async function main() {
     return;
   }
   if (opts.runtime === 'node' && needsVulkanLoaderReexec()) reexecWithVulkanLoader();
-  const runOpts = { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke };
+  const runOpts = { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke, ...(opts.cases ? { cases: opts.cases } : {}) };
   const started = Date.now();
   progress(`bench: runtime ${opts.runtime}, adapter ${opts.adapter}, suites ${opts.suites === 'all' ? 'all' : opts.suites.join(',')}${opts.smoke ? ' (smoke)' : ''}`);
   const run = opts.runtime === 'node' ? await runInNode(opts, runOpts) : await runInBrowser(opts, runOpts);
@@ -218,7 +222,7 @@ async function main() {
     os: `${os.platform()} ${os.release()} ${os.arch()}`,
     cpu: `${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}`,
     node: process.version,
-    config: { suites: opts.suites, warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke, adapter_requested: opts.adapter },
+    config: { suites: opts.suites, ...(opts.cases ? { cases: opts.cases } : {}), warmup: opts.warmup, repetitions: opts.reps, smoke: opts.smoke, adapter_requested: opts.adapter },
     wall_s: (Date.now() - started) / 1000,
     results: run.results,
   };

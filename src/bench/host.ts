@@ -11,6 +11,8 @@ export interface HostRunOptions {
   warmup: number;
   repetitions: number;
   smoke: boolean;
+  /** Only the cases whose name contains one of these. */
+  cases?: string[];
   acquire?: AcquireOptions;
   /** Browser only: URL prefix under which the repository's files are fetched (the CLI's `/@fs/<root>/`). */
   fileRoot?: string;
@@ -52,7 +54,7 @@ export async function runOnHost(
   const gpu = needsGpu ? await acquireGpu(gpuObject, opts.acquire) : null;
   const line = gpu ? adapterLine(gpu.info) : 'none (CPU-only suites)';
   log(`adapter: ${line}`);
-  const results = await runSuites(chosen, { gpu, log, ...(fetchFile ? { fetchFile } : {}) }, { warmup: opts.warmup, repetitions: opts.repetitions, smoke: opts.smoke, onProgress: progress });
+  const results = await runSuites(chosen, { gpu, log, ...(fetchFile ? { fetchFile } : {}) }, { warmup: opts.warmup, repetitions: opts.repetitions, smoke: opts.smoke, ...(opts.cases ? { cases: opts.cases } : {}), onProgress: progress });
   const out: HostRunResult = {
     adapter: gpu?.info ?? null,
     adapterLine: line,

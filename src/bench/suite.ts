@@ -64,6 +64,8 @@ export interface RunOptions {
   warmup: number;
   repetitions: number;
   smoke: boolean;
+  /** Run only the cases whose name contains one of these (case-sensitive); each must match something. */
+  cases?: string[];
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -85,7 +87,15 @@ export async function runSuites(
   const planned: Array<{ suite: BenchSuite; cases: BenchCase[] }> = [];
   for (const suite of suites) {
     if (suite.needsGpu && !ctx.gpu) throw new Error(`Suite "${suite.name}" needs a GPU device and none was acquired.`);
-    planned.push({ suite, cases: await suite.cases(context) });
+    const all = await suite.cases(context);
+    const keep = opts.cases?.length ? all.filter((c) => opts.cases!.some((f) => c.name.includes(f))) : all;
+    for (const c of all) if (!keep.includes(c)) c.dispose?.();
+    planned.push({ suite, cases: keep });
+  }
+  const unmatched = (opts.cases ?? []).filter((f) => !planned.some((p) => p.cases.some((c) => c.name.includes(f))));
+  if (unmatched.length) {
+    for (const p of planned) for (const c of p.cases) c.dispose?.();
+    throw new Error(`--case ${unmatched.map((f) => `"${f}"`).join(', ')} matched no case of ${suites.map((s) => s.name).join(', ')}.`);
   }
   const total = planned.reduce((n, p) => n + p.cases.length, 0);
   let done = 0;

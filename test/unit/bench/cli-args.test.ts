@@ -12,8 +12,10 @@ describe('bench CLI arguments', () => {
     expect(o.reps).toBe(7);
   });
 
-  test('suites are split on commas', () => {
+  test('suites and case filters are split on commas', () => {
     expect(parseBenchArgs(['--suite', 'kernels, trivial']).suites).toEqual(['kernels', 'trivial']);
+    expect(parseBenchArgs(['--case', 'decode B32,prefill']).cases).toEqual(['decode B32', 'prefill']);
+    expect(parseBenchArgs([]).cases).toBeUndefined();
   });
 
   test.each([
@@ -24,6 +26,7 @@ describe('bench CLI arguments', () => {
     [['--chrome', '/no/such/chrome'], /--chrome \/no\/such\/chrome: no such file/],
     [['--frobnicate'], /Unknown option '--frobnicate'[\s\S]*Usage: npm run bench/],
     [['--suite', ','], /--suite needs at least one name/],
+    [['--case', ' , '], /--case needs at least one name fragment/],
   ])('%j is refused with a clear message', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
