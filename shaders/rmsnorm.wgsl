@@ -7,10 +7,14 @@
 // Index:  token t = workgroup_id.x; element d of its row at t * DIM + d.
 // Workgroup: WG threads (override, power of two, default 256), ONE workgroup per token row; thread
 //         l sums x[t, l], x[t, l + WG], ... (coalesced), then a halving tree in workgroup memory
-//         gives the row's sum of squares; every thread then writes its strided elements of y.
+//         gives the row's sum of squares (log2(WG) + 1 barriers); every thread then writes its strided
+//         elements of y. TS fits WG to the row (src/kernels/row-reduce.ts: 32..256).
 // Grid:   (numTokens, 1, 1); numTokens <= maxComputeWorkgroupsPerDimension (65535). numTokens comes
 //         from the dispatch size, so the kernel has no per-step uniform; DIM and EPS are model constants.
-// Variants: none.
+// Variants: this file is the `workgroup` variant, for devices without `subgroups` (compatibility mode on
+//         OpenGL ES); shaders/rmsnorm-subgroups.wgsl holds the subgroup variants (`subgroup-row`: one
+//         subgroup per row, no barrier; `subgroup-wide`: subgroupAdd + one barrier). The rule that picks
+//         one is chooseRowShape in src/kernels/row-reduce.ts.
 
 override WG: u32 = 256u;   // threads per row; power of two
 override DIM: u32 = 4096u; // hidden size

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { gpuTest, expectClose } from './harness';
 import { acquireGpu, PipelineCache, readBuffer, storageBuffer } from '../../src/gpu';
 import { RmsNormKernel, rmsnormReference } from '../../src/kernels/rmsnorm';
+import { chooseRowShape, type RowReduce } from '../../src/kernels/row-reduce';
 import { RopeKernel, ropeReference } from '../../src/kernels/rope';
 import { SiluMulKernel, siluMulReference } from '../../src/kernels/silu-mul';
 import { EmbeddingKernel, embeddingReference, embeddingTableWords } from '../../src/kernels/embedding';
@@ -28,32 +29,54 @@ const cases: Case[] = [
 ];
 
 describe('rmsnorm', () => {
+  // Every variant on every case: the workgroup-memory tree (at the case's WG), and where the device has
+  // subgroups the one-subgroup-per-row and the wide subgroupAdd + barrier variants; plus the automatic choice.
+  const variants: Array<RowReduce | 'auto'> = ['auto', 'workgroup', 'subgroup-row', 'subgroup-wide'];
   for (const c of cases) {
-    gpuTest(`rmsnorm tokens=${c.numTokens} dim=${c.dim} wg=${c.wg} eps=${c.eps}`, async ({ device }) => {
+    gpuTest(`rmsnorm tokens=${c.numTokens} dim=${c.dim} wg=${c.wg} eps=${c.eps} (every variant)`, async ({ ctx, device }) => {
       const seed = c.numTokens * 1000 + c.dim;
       const x = normal(c.numTokens * c.dim, seed, 3);
       const w = uniform(c.dim, seed + 1, 0.5, 1.5);
-      const kernel = new RmsNormKernel(device, new PipelineCache(device), { dim: c.dim, eps: c.eps, workgroupSize: c.wg });
+      const want = rmsnormReference(x, w, c.numTokens, c.dim, c.eps);
+      const cache = new PipelineCache(device);
       const xb = storageBuffer(device, 'Test.x', x.length ? x : new Float32Array(1));
       const wb = storageBuffer(device, 'Test.weight', w);
-      const yb = storageBuffer(device, 'Test.y', Math.max(4, x.length * 4));
-      const enc = device.createCommandEncoder({ label: 'Test.encoder' });
-      const pass = enc.beginComputePass({ label: 'Test.pass' });
-      kernel.encode(pass, xb, wb, yb, c.numTokens);
-      kernel.encode(pass, xb, wb, yb, c.numTokens); // same buffers: the cached bind group
-      pass.end();
-      device.queue.submit([enc.finish()]);
-      const got = new Float32Array(await readBuffer(device, yb, Math.max(4, x.length * 4))).subarray(0, x.length);
-      expectClose(got, rmsnormReference(x, w, c.numTokens, c.dim, c.eps), 1e-5, 1e-5, 'y');
-      expect(kernel['bindGroups'].numCreated).toBe(c.numTokens ? 1 : 0);
+      for (const v of variants.filter((v) => ctx.hasSubgroups || !v.startsWith('subgroup'))) {
+        const kernel = new RmsNormKernel(device, cache, { dim: c.dim, eps: c.eps, workgroupSize: c.wg, ...(v === 'auto' ? {} : { reduce: v }) });
+        const yb = storageBuffer(device, 'Test.y', Math.max(4, x.length * 4));
+        const enc = device.createCommandEncoder({ label: 'Test.encoder' });
+        const pass = enc.beginComputePass({ label: 'Test.pass' });
+        kernel.encode(pass, xb, wb, yb, c.numTokens);
+        kernel.encode(pass, xb, wb, yb, c.numTokens); // same buffers: the cached bind group
+        pass.end();
+        device.queue.submit([enc.finish()]);
+        const got = new Float32Array(await readBuffer(device, yb, Math.max(4, x.length * 4))).subarray(0, x.length);
+        expectClose(got, want, 1e-5, 1e-5, `y (${v} -> ${kernel.reduce}, WG ${kernel.workgroupSize})`);
+        expect(kernel['bindGroups'].numCreated).toBe(c.numTokens ? 1 : 0);
+        if (v !== 'auto') expect(kernel.reduce).toBe(v);
+        else if (c.numTokens === 1 && c.dim === 1) console.log(`[rmsnorm] this adapter's choice: ${kernel.reduce}, WG ${kernel.workgroupSize}`);
+      }
     });
   }
+
+  gpuTest('variant rule: subgroup-row for short rows and software adapters, wide otherwise, tree without subgroups', async ({ device }) => {
+    const sg = { subgroups: true, subgroupMinSize: 32, isSoftware: false };
+    expect(chooseRowShape(device, 1024, 256, undefined, sg)).toEqual({ reduce: 'subgroup-row', workgroupSize: 32 });
+    expect(chooseRowShape(device, 4096, 256, undefined, sg)).toEqual({ reduce: 'subgroup-wide', workgroupSize: 256 });
+    expect(chooseRowShape(device, 4096, 256, undefined, { ...sg, subgroupMinSize: 4, isSoftware: true })).toEqual({ reduce: 'subgroup-row', workgroupSize: 4 });
+    const none = { subgroups: false, subgroupMinSize: 4, isSoftware: false };
+    expect(chooseRowShape(device, 64, 256, undefined, none)).toEqual({ reduce: 'workgroup', workgroupSize: 32 });
+    expect(chooseRowShape(device, 1000, 256, undefined, none)).toEqual({ reduce: 'workgroup', workgroupSize: 128 });
+    expect(chooseRowShape(device, 4096, 256, undefined, none)).toEqual({ reduce: 'workgroup', workgroupSize: 256 });
+    expect(() => chooseRowShape(device, 64, 256, 'subgroup-row', none)).toThrow(/subgroups/);
+  });
 });
 
 describe('compatibility mode', () => {
   // Dawn's OpenGL ES backend offers only compatibility mode: every elementwise kernel must run there.
-  test('rmsnorm, rope (both conventions), silu-mul, embedding (f16) and logits gather on a compatibility-mode device', async () => {
-    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat' });
+  test('rmsnorm, rope (both conventions), silu-mul, embedding (f16) and logits gather on a compatibility-mode device without subgroups', async () => {
+    // subgroups off, as on Dawn's OpenGL ES backend: rmsnorm takes its workgroup-memory variant.
+    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat', disableFeatures: ['subgroups'] });
     const { device } = ctx;
     try {
       expect(ctx.info.featureLevel).toBe('compatibility');
@@ -69,7 +92,9 @@ describe('compatibility mode', () => {
       const w = uniform(D, 2, 0.5, 1.5);
       const xb = storageBuffer(device, 'Compat.x', x);
       const yb = storageBuffer(device, 'Compat.y', T * D * 4);
-      new RmsNormKernel(device, cache, { dim: D, eps: 1e-5, workgroupSize: 64 }).encode(pass, xb, storageBuffer(device, 'Compat.w', w), yb, T);
+      const norm = new RmsNormKernel(device, cache, { dim: D, eps: 1e-5 });
+      expect(norm.reduce).toBe('workgroup');
+      norm.encode(pass, xb, storageBuffer(device, 'Compat.w', w), yb, T);
       checks.push(async () => expectClose(await read(yb, T * D), rmsnormReference(x, w, T, D, 1e-5), 1e-5, 1e-5, 'rmsnorm'));
 
       for (const convention of ['interleaved', 'rotate-half'] as const) {

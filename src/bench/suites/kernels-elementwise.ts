@@ -1,7 +1,10 @@
 /**
  * `kernels.elementwise`: rmsnorm, rope and GPU sampling at decode and prefill sizes.
  *
- *   `rmsnorm dim=4096 tokens=T`                        T in 1, 32, 512
+ *   `rmsnorm dim=D tokens=T[ tree]`                    (D, T) in (64, 1|32), (4096, 1|32|512); this adapter's
+ *                                                      variant (kernels/row-reduce.ts), and ` tree` the
+ *                                                      workgroup-memory tree with rowWorkgroupSize threads
+ *                                                      (the kernel before the variants), alternating
  *   `rope rotate-half 32/8 heads x 128 tokens=T`       Llama-3-8B's Q/K shape, in place
  *   `sample vocab=32000 batch=B greedy|topk50-topp0.9` B in 1, 8, 32; one workgroup per row
  *
@@ -11,8 +14,8 @@
  * to completion (queue latency included: an upper bound). GB/s counts the bytes a dispatch must move:
  * rmsnorm x read + y written + weight; rope Q and K read and written; sampling one read of the logits
  * (the top-k/top-p path reads them up to 11 times, so its GB/s is "effective", per logit byte).
- * Every kernel's output is checked against its reference once before timing. rmsnorm and sample run
- * with rowWorkgroupSize(adapter) threads per row (64 on software adapters, 256 on GPUs; see kernels/grid.ts).
+ * Every kernel's output is checked against its reference once before timing. sample runs with
+ * rowWorkgroupSize(adapter) threads per row (64 on software adapters, 256 on GPUs; see kernels/grid.ts).
  *
  * Why sample on the GPU: for each sampling case two wall-clock cases compare the whole round trip,
  *   `... gpu+read8B wall`    submit the sampling dispatch, read back 8 B per row (mapAsync)
@@ -166,23 +169,32 @@ export const kernelsElementwiseSuite: BenchSuite = {
     const cache = new PipelineCache(device);
     const cases: BenchCase[] = [];
 
-    // rmsnorm
-    const dim = 4096;
+    // rmsnorm: each shape with this adapter's variant (chooseRowShape) and, right after it, the kernel as it
+    // was before the variants (`tree`: workgroup-memory halving tree, rowWg threads), so the two alternate.
     const rowWg = rowWorkgroupSize(gpu.info);
-    ctx.log(`kernels.elementwise: ${rowWg} threads per row (rowWorkgroupSize for this adapter)`);
-    const rms = new RmsNormKernel(device, cache, { dim, eps: 1e-5, workgroupSize: rowWg });
-    for (const tokens of ctx.smoke ? [] : [1, 32, 512]) {
+    ctx.log(`kernels.elementwise: ${rowWg} threads per row for the sampler and the rmsnorm tree baseline (rowWorkgroupSize for this adapter)`);
+    const rmsShapes: Array<[number, number]> = ctx.smoke ? [] : [[64, 1], [64, 32], [4096, 1], [4096, 32], [4096, 512]];
+    for (const [dim, tokens] of rmsShapes) {
       const x = fill(tokens * dim, tokens, 2);
       const w = fill(dim, 7, 1);
       const xb = storageBuffer(device, 'ElementwiseBench.x', x);
       const wb = storageBuffer(device, 'ElementwiseBench.weight', w);
       const yb = storageBuffer(device, 'ElementwiseBench.y', tokens * dim * 4);
-      await runOnce(device, (p) => rms.encode(p, xb, wb, yb, tokens));
-      const got = new Float32Array(await readBuffer(device, yb, tokens * dim * 4));
-      const err = maxAbsDiff(got, rmsnormReference(x, w, tokens, dim, 1e-5));
-      if (!(err < 1e-4)) throw new Error(`rmsnorm tokens=${tokens}: max |diff| ${err} against the reference`);
-      cases.push(timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}`, { kernel: 'rmsnorm', dim, tokens, wg: rowWg }, (2 * tokens + 1) * dim * 4,
-        (p) => rms.encode(p, xb, wb, yb, tokens), [xb, wb, yb]));
+      const kernels: Array<[string, RmsNormKernel]> = [
+        ['', new RmsNormKernel(device, cache, { dim, eps: 1e-5 })],
+        [' tree', new RmsNormKernel(device, cache, { dim, eps: 1e-5, workgroupSize: rowWg, reduce: 'workgroup' })],
+      ];
+      kernels.forEach(([tag, rms], i) => {
+        const isLast = i === kernels.length - 1;
+        cases.push(timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}${tag}`, { kernel: 'rmsnorm', dim, tokens, variant: rms.reduce, wg: rms.workgroupSize }, (2 * tokens + 1) * dim * 4,
+          (p) => rms.encode(p, xb, wb, yb, tokens), isLast ? [xb, wb, yb] : []));
+      });
+      for (const [tag, rms] of kernels) {
+        await runOnce(device, (p) => rms.encode(p, xb, wb, yb, tokens));
+        const got = new Float32Array(await readBuffer(device, yb, tokens * dim * 4));
+        const err = maxAbsDiff(got, rmsnormReference(x, w, tokens, dim, 1e-5));
+        if (!(err < 1e-4)) throw new Error(`rmsnorm${tag} dim=${dim} tokens=${tokens}: max |diff| ${err} against the reference`);
+      }
     }
 
     // rope
