@@ -2,7 +2,16 @@
  * The serving engine: sessions (loaded models, each with a ModelRunner), one shared page pool, the
  * scheduler, and the step loop
  *
- *   schedule -> runner.execute (one GPU submit, or the cost model) -> scheduler.update -> telemetry
+ *   schedule N -> runner.execute N (one GPU submit, or the cost model) -> scheduler.update N -> record N
+ *                      |
+ *                      +-- while the GPU runs step N: telemetry of step N-1 (its request events to the
+ *                          listeners, the step listeners: pool mirror, run recorder, batching)
+ *
+ * Only schedule and update sit on the critical path between two GPU steps: step N+1's inputs are step
+ * N's sampled tokens, read back to the CPU. Telemetry of step N needs nothing of step N+1, so it runs in
+ * the GPU's shadow of the next step (`overlapTelemetry`, on by default); it runs at once when no next step
+ * follows (nothing left to do, idle, paused, single-step, or any call that emits outside a step), so no
+ * event is ever held back from a listener when the engine stops.
  *
  * No DOM: the same class runs in the browser worker (worker.ts wraps it in comlink) and in Node on
  * Dawn for headless benchmarks. Requests are never dropped: each ends finished (stop, length),
@@ -64,6 +73,19 @@ export class Engine {
   private events: RequestEvent[] = [];
   /** Every page event of the last step, for the views that draw individual pages. */
   lastPageEvents: PageEvent[] = [];
+  /** Run step N's telemetry while the GPU executes step N+1 (false: at the end of step N). */
+  overlapTelemetry = true;
+  /** Events emitted but not yet handed to request listeners: while a step runs they wait for its telemetry. */
+  private outbox: RequestEvent[] = [];
+  private deferDelivery = false;
+  /** Ids whose 'finished' event a listener has received, until the request's listener is forgotten. */
+  private readonly deliveredFinished = new Set<string>();
+  /** The last step's telemetry, not yet run. */
+  private tail: ((overlapped: boolean) => void) | null = null;
+  /** Whether this step's runner reported GPU work in flight (called whileGpuRuns). */
+  private gpuShadow = false;
+  /** An error thrown by a listener inside the GPU's shadow; rethrown once the step's update is applied. */
+  private tailError: unknown = null;
 
   constructor(
     readonly clock: EngineClock,
@@ -188,10 +210,9 @@ export class Engine {
     if (req.state === 'finished') this.flushFinished();
   }
 
+  /** Ends a request that never reached the scheduler; its listener goes once it has heard the end. */
   private rejectPending(spec: RequestSpec, reason: string): void {
     this.emit({ kind: 'finished', requestId: spec.requestId, reason: 'cancelled', detail: reason, time: this.clock.now() });
-    this.listeners.delete(spec.requestId);
-    this.numSamplesOf.delete(spec.requestId);
   }
 
   cancel(requestId: string, detail = 'cancelled by client'): boolean {
@@ -232,30 +253,82 @@ export class Engine {
 
   private emit(e: RequestEvent): void {
     this.events.push(e);
-    const id = e.requestId;
-    // Samples forked from an n > 1 request (`id#k`) report to the parent's listener.
-    const l = this.listeners.get(id) ?? this.listeners.get(id.split('#')[0]!);
-    l?.(e);
+    this.outbox.push(e);
+    if (this.deferDelivery) return;
+    // Outside a step (submit, cancel, unload): the last step's events go first, so each listener hears
+    // its request's events in order.
+    this.flushTelemetry();
+    this.deliver(this.takeOutbox());
+  }
+
+  private takeOutbox(): RequestEvent[] {
+    const box = this.outbox;
+    this.outbox = [];
+    return box;
+  }
+
+  private deliver(events: RequestEvent[]): void {
+    let ended: string[] | null = null;
+    for (const e of events) {
+      const id = e.requestId;
+      const root = id.split('#')[0]!;
+      // Samples forked from an n > 1 request (`id#k`) report to the parent's listener.
+      const l = this.listeners.get(id) ?? this.listeners.get(root);
+      l?.(e);
+      if (e.kind === 'finished' && this.numSamplesOf.has(root)) {
+        this.deliveredFinished.add(id);
+        (ended ??= []).push(root);
+      }
+    }
+    // After the whole batch: a parent and its samples may end in the same step, and an ended request
+    // leaves the scheduler, so it must not be mistaken for a sample never forked.
+    if (ended) for (const root of ended) this.forgetListenerIfDone(root);
+  }
+
+  /**
+   * Runs the last step's telemetry now if it has not run yet. Call it before reading what listeners
+   * collected when no further step follows at once (the loop does on pause and idle).
+   */
+  flushTelemetry(): void {
+    this.runTail(false);
+    this.rethrowTailError();
+  }
+
+  private rethrowTailError(): void {
+    const err = this.tailError;
+    this.tailError = null;
+    if (err) throw err;
+  }
+
+  /** `overlapped`: the GPU is executing the next step meanwhile. */
+  private runTail(overlapped = false): void {
+    const t = this.tail;
+    this.tail = null;
+    if (!t) return;
+    try {
+      t(overlapped);
+    } catch (e) {
+      this.tailError ??= e;
+    }
   }
 
   private flushFinished(): void {
     if (!this.scheduler) return;
-    const done = this.scheduler.drainFinished();
-    for (const r of done) {
+    for (const r of this.scheduler.drainFinished()) {
       this.emit({ kind: 'finished', requestId: r.requestId, reason: r.finishReason ?? 'cancelled', detail: r.finishDetail, time: r.finishTime ?? this.clock.now() });
     }
-    // After all ends are out: a parent and its samples may finish in the same step.
-    for (const r of done) this.forgetListenerIfDone(r.parentId ?? r.requestId);
   }
 
-  /** Drops a request's listener once the request and every sample forked from it have ended. */
+  /**
+   * Drops a request's listener once the listener has heard the end of the request and of every sample
+   * forked from it (a sample never forked, because the parent ended first, has no end to wait for).
+   */
   private forgetListenerIfDone(rootId: string): void {
     const n = this.numSamplesOf.get(rootId);
     if (n === undefined) return;
-    for (let k = 0; k < n; k++) {
-      const r = this.scheduler?.getRequest(k === 0 ? rootId : `${rootId}#${k}`);
-      if (r && r.state !== 'finished') return;
-    }
+    const ids = Array.from({ length: n }, (_, k) => (k === 0 ? rootId : `${rootId}#${k}`));
+    if (ids.some((id) => this.scheduler?.getRequest(id) && !this.deliveredFinished.has(id))) return;
+    for (const id of ids) this.deliveredFinished.delete(id);
     this.listeners.delete(rootId);
     this.numSamplesOf.delete(rootId);
   }
@@ -270,6 +343,23 @@ export class Engine {
    * a virtual clock then jumps to the next arrival.
    */
   async step(): Promise<EngineStepRecord | null> {
+    this.deferDelivery = true;
+    let rec: EngineStepRecord | null = null;
+    this.gpuShadow = false;
+    try {
+      rec = await this.runStep();
+    } finally {
+      this.deferDelivery = false;
+      // Deferred only behind a real GPU's next step: not after the last step, an idle or failed one, or a
+      // runner without GPU time to hide behind (the simulated backend never calls whileGpuRuns).
+      if (!rec || !this.overlapTelemetry || !this.gpuShadow || this.numUnfinished === 0) this.runTail();
+      this.deliver(this.takeOutbox());
+    }
+    this.rethrowTailError();
+    return rec;
+  }
+
+  private async runStep(): Promise<EngineStepRecord | null> {
     this.releaseArrivals();
     const scheduler = this.scheduler;
     if (!scheduler) return null;
@@ -292,8 +382,13 @@ export class Engine {
     if (out.sessionId !== null && out.scheduled.length > 0) {
       const session = this.sessions.get(out.sessionId);
       if (!session) throw new Error(`The scheduler picked session "${out.sessionId}", which the engine does not have.`);
-      result = await session.runner.execute(out);
+      result = await session.runner.execute(out, () => {
+        this.gpuShadow = true;
+        this.runTail(true);
+      });
     }
+    // The runner ran the last step's telemetry after its submit; without a GPU step it runs here.
+    this.runTail();
     const cpu1 = performance.now();
     scheduler.update(out, result.sampled);
     this.emitTokens(out, result);
@@ -303,16 +398,23 @@ export class Engine {
     record.poolAfter = this.pool.usageSnapshot();
     const events = this.events;
     this.events = [];
-    // Telemetry = building the record + the step listeners (the service's pool mirror, run recorder and
-    // batching). Listeners see cpuMs / telemetryMs of the record alone; the listeners' own time is added
-    // when they return (the service posts records later, in batches, so the batch carries the total).
+    const outbox = this.takeOutbox();
     const cpu3 = performance.now();
     record.cpuMs = cpuSchedule + (cpu3 - cpu1);
     record.telemetryMs = cpu3 - cpu2;
-    for (const fn of this.stepListeners) fn(record, events);
-    const listenersMs = performance.now() - cpu3;
-    record.cpuMs += listenersMs;
-    record.telemetryMs += listenersMs;
+    // Telemetry = building the record + delivering the step's request events + the step listeners (the
+    // service's pool mirror, run recorder and batching). Listeners see cpuMs / telemetryMs of the record
+    // alone; their own time is added when they return (the service posts records later, in batches, so
+    // the batch carries the total). Runs now or in the GPU's shadow of the next step (see the header).
+    this.tail = (overlapped) => {
+      const t0 = performance.now();
+      this.deliver(outbox);
+      for (const fn of this.stepListeners) fn(record, events);
+      const ms = performance.now() - t0;
+      record.cpuMs += ms;
+      record.telemetryMs += ms;
+      if (overlapped) record.overlappedMs = ms;
+    };
     return record;
   }
 

@@ -42,7 +42,7 @@ export class GpuRunner implements ModelRunner {
     readonly model: GpuModel,
   ) {}
 
-  async execute(out: SchedulerOutput): Promise<StepResult> {
+  async execute(out: SchedulerOutput, whileGpuRuns?: () => void): Promise<StepResult> {
     const rows = this.rows;
     rows.length = 0;
     for (const r of out.scheduled) {
@@ -60,12 +60,15 @@ export class GpuRunner implements ModelRunner {
     }
     let res;
     try {
-      res = await this.model.forward({
-        rows,
-        pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const),
-        swapOut: out.swapOut,
-        swapIn: out.swapIn,
-      });
+      res = await this.model.forward(
+        {
+          rows,
+          pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const),
+          swapOut: out.swapOut,
+          swapIn: out.swapIn,
+        },
+        whileGpuRuns,
+      );
     } catch (e) {
       // A lost device shows first as a failed map or submit; report it as the loss, so the engine recovers.
       const lost = await Promise.race([this.model.gpuContext.lost, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);

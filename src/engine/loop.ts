@@ -55,7 +55,9 @@ export class EngineLoop {
   async singleStep(): Promise<EngineStepRecord | null> {
     if (this.state === 'running' || this.state === 'idle') throw new Error('Pause before single-stepping.');
     await this.running;
-    return this.engine.step();
+    const rec = await this.engine.step();
+    this.engine.flushTelemetry();
+    return rec;
   }
 
   /** Call after submitting work so an idle loop picks it up. */
@@ -92,8 +94,24 @@ export class EngineLoop {
       const wall = performance.now() - t0;
       const modelled = rec.endMs - rec.startMs;
       const delay = this.engine.clock.kind === 'virtual' ? modelled / this.speed - wall : this.speed < 1 ? wall * (1 / this.speed - 1) : 0;
+      const pace = Number.isFinite(delay) && delay > 0 ? delay : 0;
+      // A paced step is watched: show its telemetry now, not when the next step's GPU work starts.
+      if (pace > 0 && !this.flushTelemetry()) return;
       // Yield to the event loop every step so pause, cancel and submit messages get through.
-      await sleep(Number.isFinite(delay) && delay > 0 ? delay : 0);
+      await sleep(pace);
+    }
+    this.flushTelemetry();
+  }
+
+  /** Runs the engine's pending telemetry; a listener's error stops the loop like a failed step. */
+  private flushTelemetry(): boolean {
+    try {
+      this.engine.flushTelemetry();
+      return true;
+    } catch (e) {
+      this.error = e instanceof Error ? e : new Error(String(e));
+      this.state = 'failed';
+      return false;
     }
   }
 }

@@ -29,7 +29,11 @@ export interface StepResult {
 export interface ModelRunner {
   readonly sessionId: string;
   readonly kind: 'gpu' | 'simulated';
-  /** Runs the step's forward pass and sampling. Rejects with DeviceLostError when the GPU is gone. */
-  execute(output: SchedulerOutput): Promise<StepResult>;
+  /**
+   * Runs the step's forward pass and sampling. Rejects with DeviceLostError when the GPU is gone.
+   * `whileGpuRuns`, when given, is called once the step is submitted and before its results are awaited
+   * (the engine's telemetry of the previous step); a runner without a real GPU may not call it.
+   */
+  execute(output: SchedulerOutput, whileGpuRuns?: () => void): Promise<StepResult>;
   dispose(): void;
 }

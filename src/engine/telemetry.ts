@@ -61,6 +61,11 @@ export interface EngineStepRecord {
   cpuMs: number;
   /** Of which telemetry: building this record and the step listeners (pool mirror, run recorder, batching). */
   telemetryMs: number;
+  /**
+   * Of telemetryMs, the part that ran while the GPU executed the next step (Engine.overlapTelemetry), so
+   * cost no step time; absent when it ran on the critical path.
+   */
+  overlappedMs?: number;
 }
 
 export type RequestEvent =

@@ -248,8 +248,12 @@ export class GpuModel {
     );
   }
 
-  /** Runs one step: one command buffer, one submit, one small readback. */
-  async forward(batch: ForwardBatch): Promise<ForwardResult> {
+  /**
+   * Runs one step: one command buffer, one submit, one small readback. `whileGpuRuns` is called after the
+   * submit, with the readback already requested, so CPU work that does not need this step's results
+   * (the engine's telemetry of the previous step) hides behind the GPU's.
+   */
+  async forward(batch: ForwardBatch, whileGpuRuns?: () => void): Promise<ForwardResult> {
     const c = this.config;
     const tpp = this.pool.layout.tokensPerPage;
     const q = c.numHeads * c.headDim;
@@ -368,11 +372,13 @@ export class GpuModel {
     this.timer.end(enc);
     queue.submit([enc.finish()]);
 
-    const [out, timing] = await Promise.all([
+    const results = Promise.all([
       ticket ? this.ring.read(ticket, this.hostOut) : Promise.resolve(this.hostOut),
       this.timer.read(),
       swapOut.length ? this.keepSwappedOut(swapOut, pageBytes) : Promise.resolve(),
     ]);
+    whileGpuRuns?.();
+    const [out, timing] = await results;
     const words = new Uint32Array(out.buffer, 0, S * 2);
     const floats = new Float32Array(out.buffer, 0, S * 2);
     const tokens: number[][] = [];
