@@ -1,5 +1,7 @@
-// sample: picks the next token of each row of logits on the GPU, so a step reads back 8 bytes per
-// sequence instead of its whole logits row.
+// sample: picks the next token of each SAMPLED row of logits on the GPU (temperature, top-k, top-p), so a
+// step reads back 8 bytes per sequence instead of its whole logits row. Second pass of the sampler: the
+// first (shaders/sample-stats*.wgsl) answered every greedy row and left each sampled row's statistics in
+// a slot; this pass runs one workgroup per slot, dispatched indirectly with the sampled-row count.
 //
 // Math (per row r, logits l[0..vocab), params P = params[r]):
 //   logprob:  log_softmax(l)[tok] = l[tok] - max(l) - log(sum_i exp(l[i] - max(l)))   -- the raw model
@@ -19,12 +21,12 @@
 //             output-token index, so a request's draws depend on (seed, index) only: the same token on
 //             every run and in every batch order. src/kernels/rng.ts is the TypeScript twin.
 // Shapes: logits (numRows, vocab) f32; params (numRows) RowParams (32 B); out (numRows) SampleOut (8 B);
-//         config (uniform, 16 B) holds vocab.
-// Index:  row r = workgroup_id.x (ONE workgroup per row); element i of the row at r * vocab + i.
+//         config (uniform, 16 B) holds vocab; scratch (read): 16-byte header + slots, see sample-stats.
+// Index:  slot k = workgroup_id.x, row r = slots[k].row (ONE workgroup per sampled row); element i of the
+//         row at r * vocab + i.
 // Workgroup: WG threads (override, power of two, default 256). Passes over the row, each a strided,
 //         coalesced loop over i = l, l + WG, ...:
-//   A   online softmax: max, argmax, sum exp(l - max), sum exp((l - max) / T) in one read, merged by a
-//       halving tree (pairs (m, s) rescaled to the larger m).
+//   A   (done by the first pass) max, argmax, log sum exp(l - max), sum exp((l - max) / T), from the slot.
 //   K   top-k cut without sorting: radix select over an order-preserving u32 key of the f32 logit, 8 bits
 //       per pass (4 passes): a 256-bin count histogram (workgroup atomics) of the keys that match the
 //       digits chosen so far; a workgroup scan over the bins (highest key first) finds the bin where the
@@ -34,10 +36,13 @@
 //       point (u32 atomics; rounding to nearest, at most 2^-32 of the mass per token).
 //   S   sample: thread l owns the contiguous ids [l C, (l + 1) C), C = ceil(vocab / WG), sums w over its
 //       kept ids; a scan across threads gives each range's start; the one thread whose range holds
-//       u * total walks it. No sort and no extra memory: 1 pass greedy, up to 11 passes of vocab reads.
+//       u * total walks it. No sort and no extra memory: up to 10 passes of vocab reads.
+// Barriers: scans ping-pong between two buffers (log2(WG) + 1 barriers, not 2 log2(WG) + 1), and the
+//       radix select double-buffers its histogram and chosen bin by digit parity (the next digit's bins are
+//       cleared while this digit's are read): log2(WG) + 3 barriers per 8-bit digit, 4 digits per cut.
 // Ties between the cut's radix selects and the final walk are exact: they compare the same u32 keys.
 // Rows must have at least one finite logit. NaN logits are undefined behaviour. 1 / T is capped at 1e30.
-// Variants: none (greedy/top-k/top-p are per-row branches on workgroup-uniform values).
+// Variants: none (top-k/top-p are per-row branches on workgroup-uniform values; greedy rows never get here).
 
 override WG: u32 = 256u;       // threads per row; power of two
 
@@ -71,24 +76,22 @@ struct SampleOut {
   logprob: f32, // log_softmax at temperature 1 of the raw logits, see above
 }
 
+struct Slot { row: u32, argmax: u32, m: f32, log_z1: f32, z_t: f32, _pad0: u32, _pad1: u32, _pad2: u32 }
+struct Scratch { counter: u32, dispatch_x: u32, dispatch_y: u32, dispatch_z: u32, slots: array<Slot> }
+
 @group(0) @binding(0) var<storage, read> logits: array<f32>;         // (numRows, vocab)
 @group(0) @binding(1) var<storage, read> params: array<RowParams>;   // (numRows)
 @group(0) @binding(2) var<storage, read_write> out: array<SampleOut>; // (numRows)
 @group(0) @binding(3) var<uniform> config: Config;                    // 16 B, written once per kernel
+@group(0) @binding(4) var<storage, read> scratch: Scratch;           // slots of the sampled rows (first pass)
 
-var<workgroup> red_m: array<f32, WG>;   // running max per thread
-var<workgroup> red_i: array<u32, WG>;   // its (lowest) index
-var<workgroup> red_s1: array<f32, WG>;  // sum exp(l - m); reused by the final scan
-var<workgroup> red_st: array<f32, WG>;  // sum exp((l - m) / T); reused by the Z pass
-var<workgroup> scan_u: array<u32, WG>;  // histogram scan across threads
-var<workgroup> hist: array<atomic<u32>, NUM_BINS>; // bin b counts key digit 255 - b (highest first)
-var<workgroup> sel_bin: u32;
-var<workgroup> sel_target: u32;
+var<workgroup> red_s1: array<f32, 2u * WG>; // final scan, ping-pong halves
+var<workgroup> red_st: array<f32, WG>;      // the Z pass tree
+var<workgroup> scan_u: array<u32, 2u * WG>; // histogram scan across threads, ping-pong halves
+var<workgroup> hist: array<atomic<u32>, 2u * NUM_BINS>; // by digit parity; bin b counts key digit 255 - b (highest first)
+var<workgroup> sel_bin: array<u32, 2>;     // by digit parity
+var<workgroup> sel_target: array<u32, 2>;
 var<workgroup> chosen_thread: atomic<u32>; // 1 + the thread whose id range holds the draw
-var<workgroup> wg_chosen: u32;            // chosen_thread, copied for a uniform load
-var<workgroup> wg_temperature: f32;
-var<workgroup> wg_top_k: u32;
-var<workgroup> wg_top_p: f32;
 
 // Philox-4x32-10. 32x32 -> 64-bit products from 16-bit halves (WGSL has no mulhi).
 fn mulhilo(a: u32, b: u32) -> vec2u {
@@ -124,35 +127,38 @@ fn order_key(v: f32) -> u32 {
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
 }
 
-// Inclusive prefix sum of v over the workgroup's threads (Hillis-Steele); scan_u[WG - 1] is the total.
+// Inclusive prefix sum of v over the workgroup's threads (Hillis-Steele, ping-pong: one barrier per
+// step). Returns the half (0 or 1) of scan_u holding the result: scan_u[h * WG + lid], total at WG - 1.
 fn scan_u32(v: u32, lid: u32) -> u32 {
+  var cur = 0u;
   scan_u[lid] = v;
   workgroupBarrier();
   for (var off = 1u; off < WG; off = off * 2u) {
-    var add = 0u;
+    var x = scan_u[cur * WG + lid];
     if (lid >= off) {
-      add = scan_u[lid - off];
+      x += scan_u[cur * WG + lid - off];
     }
-    workgroupBarrier();
-    scan_u[lid] += add;
+    cur = 1u - cur;
+    scan_u[cur * WG + lid] = x;
     workgroupBarrier();
   }
-  return scan_u[lid];
+  return cur;
 }
 
-fn scan_f32(v: f32, lid: u32) -> f32 {
+fn scan_f32(v: f32, lid: u32) -> u32 {
+  var cur = 0u;
   red_s1[lid] = v;
   workgroupBarrier();
   for (var off = 1u; off < WG; off = off * 2u) {
-    var add = 0.0;
+    var x = red_s1[cur * WG + lid];
     if (lid >= off) {
-      add = red_s1[lid - off];
+      x += red_s1[cur * WG + lid - off];
     }
-    workgroupBarrier();
-    red_s1[lid] += add;
+    cur = 1u - cur;
+    red_s1[cur * WG + lid] = x;
     workgroupBarrier();
   }
-  return red_s1[lid];
+  return cur;
 }
 
 // Radix select (passes K and P above): the key of the element where the running count (use_mass false;
@@ -165,18 +171,21 @@ fn radix_select(base: u32, low_key: u32, count_target: u32, p_frac: f32, use_mas
   let per = (NUM_BINS + WG - 1u) / WG;
   let b0 = min(lid * per, NUM_BINS);
   let b1 = min(b0 + per, NUM_BINS);
+  // Digit 0's histogram and chosen bin start cleared; each digit clears the next one's (other parity).
+  for (var b = lid; b < NUM_BINS; b += WG) {
+    atomicStore(&hist[b], 0u);
+  }
+  if (lid == 0u) {
+    sel_bin[0] = 0u;
+    sel_target[0] = 1u;
+  }
+  workgroupBarrier();
   for (var d = 0u; d < 4u; d++) {
     let shift = 24u - 8u * d;
+    let par = d & 1u;
+    let h0 = par * NUM_BINS;
     // Bits above this digit, already fixed in prefix (none for the first digit).
     let hi_mask = select(0xFFFFFFFFu << (shift + 8u), 0u, d == 0u);
-    for (var b = lid; b < NUM_BINS; b += WG) {
-      atomicStore(&hist[b], 0u);
-    }
-    if (lid == 0u) {
-      sel_bin = 0u;
-      sel_target = 1u;
-    }
-    workgroupBarrier();
     for (var i = lid; i < config.vocab; i += WG) {
       let l = logits[base + i];
       let k = order_key(l);
@@ -186,17 +195,18 @@ fn radix_select(base: u32, low_key: u32, count_target: u32, p_frac: f32, use_mas
           add = u32(exp((l - m) * inv_t) * scale + 0.5);
         }
         if (add != 0u) {
-          atomicAdd(&hist[255u - ((k >> shift) & 255u)], add);
+          atomicAdd(&hist[h0 + 255u - ((k >> shift) & 255u)], add);
         }
       }
     }
     workgroupBarrier();
     var own = 0u;
     for (var b = b0; b < b1; b++) {
-      own += atomicLoad(&hist[b]);
+      own += atomicLoad(&hist[h0 + b]);
     }
-    let incl = scan_u32(own, lid);
-    let total = scan_u[WG - 1u];
+    let half = scan_u32(own, lid);
+    let incl = scan_u[half * WG + lid];
+    let total = scan_u[half * WG + WG - 1u];
     if (use_mass && d == 0u) {
       goal = u32(ceil(p_frac * f32(total)));
     }
@@ -204,17 +214,24 @@ fn radix_select(base: u32, low_key: u32, count_target: u32, p_frac: f32, use_mas
     // The one bin where the running sum (highest keys first) crosses the goal.
     var run = incl - own;
     for (var b = b0; b < b1; b++) {
-      let h = atomicLoad(&hist[b]);
+      let h = atomicLoad(&hist[h0 + b]);
       if (h > 0u && run < goal && run + h >= goal) {
-        sel_bin = b;
-        sel_target = goal - run;
+        sel_bin[par] = b;
+        sel_target[par] = goal - run;
       }
       run += h;
     }
+    // The next digit's histogram and chosen bin (last read before this digit's first barrier).
+    for (var b = lid; b < NUM_BINS; b += WG) {
+      atomicStore(&hist[(1u - par) * NUM_BINS + b], 0u);
+    }
+    if (lid == 0u) {
+      sel_bin[1u - par] = 0u;
+      sel_target[1u - par] = 1u;
+    }
     workgroupBarrier();
-    prefix = prefix | ((255u - sel_bin) << shift);
-    goal = sel_target;
-    workgroupBarrier();
+    prefix = prefix | ((255u - sel_bin[par]) << shift);
+    goal = sel_target[par];
   }
   return prefix;
 }
@@ -242,81 +259,30 @@ fn sum_weights(base: u32, low_key: u32, m: f32, inv_t: f32, lid: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let lid = lid3.x;
-  let row = wid.x;
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u) {
+  // Uniform loads (read-only storage at a uniform index): no workgroupUniformLoad needed.
+  let slot = scratch.slots[wid.x];
+  let row = slot.row;
   let base = row * config.vocab;
+  let p = params[row];
+  let inv_t = 1.0 / max(p.temperature, 1e-30);
+  let row_max = slot.m;
+  let log_z1 = slot.log_z1;
+  let argmax = slot.argmax;
   if (lid == 0u) {
-    wg_temperature = params[row].temperature;
-    wg_top_k = params[row].top_k;
-    wg_top_p = params[row].top_p;
     atomicStore(&chosen_thread, 0u);
-  }
-  let temperature = workgroupUniformLoad(&wg_temperature);
-  let top_k = workgroupUniformLoad(&wg_top_k);
-  let top_p = workgroupUniformLoad(&wg_top_p);
-  let greedy = temperature <= 0.0;
-  let inv_t = select(1.0 / max(temperature, 1e-30), 1.0, greedy);
-
-  // Pass A: online softmax statistics.
-  var m = LOWEST;
-  var mi = NO_INDEX;
-  var s1 = 0.0;
-  var st = 0.0;
-  for (var i = lid; i < config.vocab; i += WG) {
-    let l = logits[base + i];
-    if (l > m) {
-      s1 = s1 * exp(m - l) + 1.0;
-      st = st * exp((m - l) * inv_t) + 1.0;
-      m = l;
-      mi = i;
-    } else {
-      s1 += exp(l - m);
-      st += exp((l - m) * inv_t);
-    }
-  }
-  red_m[lid] = m;
-  red_i[lid] = mi;
-  red_s1[lid] = s1;
-  red_st[lid] = st;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) {
-      let ma = red_m[lid];
-      let mb = red_m[lid + k];
-      let mm = max(ma, mb);
-      red_s1[lid] = red_s1[lid] * exp(ma - mm) + red_s1[lid + k] * exp(mb - mm);
-      red_st[lid] = red_st[lid] * exp((ma - mm) * inv_t) + red_st[lid + k] * exp((mb - mm) * inv_t);
-      if (mb > ma || (mb == ma && red_i[lid + k] < red_i[lid])) {
-        red_i[lid] = red_i[lid + k];
-      }
-      red_m[lid] = mm;
-    }
-    workgroupBarrier();
-  }
-  let row_max = red_m[0];
-  let argmax = select(red_i[0], 0u, red_i[0] == NO_INDEX);
-  let log_z1 = log(red_s1[0]);
-  let z_t = red_st[0];
-  workgroupBarrier();
-
-  if (greedy) {
-    if (lid == 0u) {
-      out[row] = SampleOut(argmax, logits[base + argmax] - row_max - log_z1);
-    }
-    return;
   }
 
   // Pass K (and Z): top-k cut and the mass above it.
   var cut = 0u; // key 0: every finite logit is kept
-  var z_k = z_t;
-  if (top_k > 0u && top_k < config.vocab) {
-    cut = radix_select(base, 0u, top_k, 0.0, false, row_max, inv_t, 0.0, lid);
+  var z_k = slot.z_t;
+  if (p.top_k > 0u && p.top_k < config.vocab) {
+    cut = radix_select(base, 0u, p.top_k, 0.0, false, row_max, inv_t, 0.0, lid);
     z_k = sum_weights(base, cut, row_max, inv_t, lid);
   }
   // Pass P: top-p cut inside the top-k set.
-  if (top_p < 1.0) {
-    cut = radix_select(base, cut, 0u, top_p, true, row_max, inv_t, FIXED_ONE / z_k, lid);
+  if (p.top_p < 1.0) {
+    cut = radix_select(base, cut, 0u, p.top_p, true, row_max, inv_t, FIXED_ONE / z_k, lid);
   }
 
   // Pass S: inverse CDF over the kept ids in ascending order.
@@ -330,13 +296,12 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
       own += exp((l - row_max) * inv_t);
     }
   }
-  _ = scan_f32(own, lid);
+  let half = scan_f32(own, lid);
   var excl = 0.0;
   if (lid > 0u) {
-    excl = red_s1[lid - 1u];
+    excl = red_s1[half * WG + lid - 1u];
   }
-  let total = red_s1[WG - 1u];
-  let p = params[row];
+  let total = red_s1[half * WG + WG - 1u];
   let bits = philox4x32_10(vec4u(p.counter, 0u, 0u, 0u), vec2u(p.seed_lo, p.seed_hi));
   let u = f32(bits.x >> 8u) * (1.0 / 16777216.0);
   let r = u * total;
@@ -345,10 +310,7 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wid: v
     atomicMax(&chosen_thread, lid + 1u);
   }
   workgroupBarrier();
-  if (lid == 0u) {
-    wg_chosen = atomicLoad(&chosen_thread);
-  }
-  let chosen = workgroupUniformLoad(&wg_chosen);
+  let chosen = atomicLoad(&chosen_thread);
   if (chosen == 0u) {
     // No kept mass at all (cannot happen for finite logits): fall back to greedy.
     if (lid == 0u) {

@@ -1,6 +1,14 @@
 /**
- * Typed wrapper for shaders/sample.wgsl (GPU sampling: greedy, temperature, top-k, top-p with a
- * counter-based RNG) and its plain-TS reference, which follows the shader's definitions exactly:
+ * Typed wrapper for GPU sampling (greedy, temperature, top-k, top-p with a counter-based RNG) and its
+ * plain-TS reference. Two dispatches, recorded by encode():
+ *   1. row statistics, one workgroup per row (shaders/sample-stats-subgroups.wgsl, or sample-stats.wgsl
+ *      without subgroups; variant per adapter by chooseRowShape in kernels/row-reduce.ts, the rmsnorm
+ *      rule): max, argmax, log-sum-exp. A greedy row is answered here (argmax, logprob = logit - logsumexp);
+ *      a sampled row gets a slot in the scratch buffer, and the last workgroup writes the indirect
+ *      dispatch size = the number of sampled rows;
+ *   2. shaders/sample.wgsl, dispatched INDIRECTLY: one workgroup per sampled row (top-k / top-p radix
+ *      selects, the draw). An all-greedy step dispatches zero workgroups here.
+ * The reference follows the shaders' definitions exactly:
  *
  * - greedy (temperature <= 0): argmax, the lowest token id among equal maxima;
  * - top-k keeps every logit >= the k-th largest (ties at the cut kept); top-p then keeps the smallest
@@ -10,9 +18,12 @@
  * - logprob = log_softmax(raw logits at temperature 1)[token].
  */
 import code from '../../shaders/sample.wgsl';
-import { uniformBuffer, type PipelineCache } from '../gpu';
+import statsCode from '../../shaders/sample-stats.wgsl';
+import statsSubgroupCode from '../../shaders/sample-stats-subgroups.wgsl';
+import { createBuffer, uniformBuffer, type PipelineCache } from '../gpu';
 import { BindGroupCache } from './bind-group-cache';
 import { checkRows, workgroupSizeFor } from './grid';
+import { chooseRowShape, rowTraits, type RowReduce } from './row-reduce';
 import { sampleUniform } from './rng';
 
 /** Per-row sampling parameters (one request's next token). */
@@ -33,6 +44,9 @@ export interface SampleParams {
 /** Bytes per row of the params buffer (struct RowParams) and of the output buffer (struct SampleOut). */
 export const SAMPLE_PARAMS_BYTES = 32;
 export const SAMPLE_OUT_BYTES = 8;
+/** Scratch buffer: a 16-byte header (counter, indirect x, y, z) and one 32-byte Slot per row. */
+const SCRATCH_HEADER_BYTES = 16;
+const SLOT_BYTES = 32;
 
 /** Packs rows into the params buffer layout (RowParams: f32, u32, f32, u32, u32, u32, pad, pad). */
 export function packSampleParams(rows: SampleParams[], into?: ArrayBuffer): ArrayBuffer {
@@ -131,16 +145,32 @@ export function sampleReference(logits: ArrayLike<number>, p: SampleParams): Sam
 
 export interface SampleConfig {
   vocab: number;
-  /** Threads per row (power of two); default 256, capped by the device. */
+  /**
+   * Threads per sampled row in the second pass (power of two); default 64 on software adapters (a CPU:
+   * every barrier switches all of a workgroup's invocations) and 256 on GPUs, capped by the device.
+   */
   workgroupSize?: number;
+  /** Force the first pass's variant (default: chooseRowShape's rule for this device and vocab). */
+  statsReduce?: RowReduce;
+  /** Rows the scratch buffer holds at first (default 256); a larger step grows it (doubling) once. */
+  maxRows?: number;
 }
 
 export class SampleKernel {
+  /** The second pass (sampled rows). */
   readonly pipeline: GPUComputePipeline;
+  /** The first pass (every row). */
+  readonly statsPipeline: GPUComputePipeline;
   readonly workgroupSize: number;
+  readonly statsReduce: RowReduce;
+  readonly statsWorkgroupSize: number;
   /** The shader's Config uniform (vocab), written once here: constant for the kernel's life. */
   readonly configBuffer: GPUBuffer;
+  /** Header (counter, indirect x, y, z) + one slot per sampled row; replaced when a step has more rows. */
+  scratch: GPUBuffer;
+  private scratchRows: number;
   private readonly bindGroups: BindGroupCache;
+  private readonly statsBindGroups: BindGroupCache;
 
   constructor(
     private readonly device: GPUDevice,
@@ -148,25 +178,59 @@ export class SampleKernel {
     readonly config: SampleConfig,
   ) {
     if (!(config.vocab >= 1)) throw new RangeError(`Sample: vocab ${config.vocab} must be >= 1`);
-    this.workgroupSize = workgroupSizeFor(device, config.workgroupSize ?? 256);
+    this.workgroupSize = workgroupSizeFor(device, config.workgroupSize ?? (rowTraits(device).isSoftware ? 64 : 256));
     this.pipeline = cache.compute({ label: 'Sample.pipeline', code, constants: { WG: this.workgroupSize } });
+    const shape = chooseRowShape(device, config.vocab, 256, config.statsReduce);
+    this.statsReduce = shape.reduce;
+    this.statsWorkgroupSize = shape.workgroupSize;
+    this.statsPipeline = cache.compute({
+      label: `Sample.statsPipeline.${shape.reduce}`,
+      code: shape.reduce === 'workgroup' ? statsCode : statsSubgroupCode,
+      entryPoint: shape.reduce === 'subgroup-row' ? 'main_row' : shape.reduce === 'subgroup-wide' ? 'main_wide' : 'main',
+      constants: { WG: shape.workgroupSize },
+    });
     this.configBuffer = uniformBuffer(device, 'Sample.config', new Uint32Array([config.vocab, 0, 0, 0]));
+    this.scratchRows = Math.max(1, config.maxRows ?? 256);
+    this.scratch = this.createScratch(this.scratchRows);
     this.bindGroups = new BindGroupCache(device, 'Sample.bindGroup');
+    this.statsBindGroups = new BindGroupCache(device, 'Sample.statsBindGroup');
+  }
+
+  /** Zeroed (the counter must start at 0; every first pass leaves it at 0 again). */
+  private createScratch(rows: number): GPUBuffer {
+    return createBuffer(this.device, {
+      label: 'Sample.scratch',
+      size: SCRATCH_HEADER_BYTES + rows * SLOT_BYTES,
+      // COPY_SRC: tests read the header back (the sampled-row count and the counter's reset).
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_SRC,
+    });
   }
 
   /**
    * Records sampling of `numRows` rows: logits (numRows, vocab) f32, params (numRows × 32 B, see
-   * packSampleParams) -> out (numRows × 8 B: token u32, logprob f32).
+   * packSampleParams) -> out (numRows × 8 B: token u32, logprob f32). Two dispatches (see the top).
    */
   encode(pass: GPUComputePassEncoder, logits: GPUBuffer, params: GPUBuffer, out: GPUBuffer, numRows: number): void {
     if (numRows === 0) return;
     checkRows(this.device, 'Sample', numRows);
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), [logits, params, out, this.configBuffer]));
+    if (numRows > this.scratchRows) {
+      // Only when a step has more rows than any before (not per step): the old buffer is freed once the
+      // GPU is done with it (destroy() waits for submitted work).
+      while (this.scratchRows < numRows) this.scratchRows *= 2;
+      this.scratch.destroy();
+      this.scratch = this.createScratch(this.scratchRows);
+    }
+    const buffers = [logits, params, out, this.configBuffer, this.scratch];
+    pass.setPipeline(this.statsPipeline);
+    pass.setBindGroup(0, this.statsBindGroups.get(this.statsPipeline.getBindGroupLayout(0), buffers));
     pass.dispatchWorkgroups(numRows);
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), buffers));
+    pass.dispatchWorkgroupsIndirect(this.scratch, 4);
   }
 
   destroy(): void {
     this.configBuffer.destroy();
+    this.scratch.destroy();
   }
 }

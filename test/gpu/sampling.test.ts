@@ -13,6 +13,7 @@ import {
   unpackSampleOut,
   type SampleParams,
 } from '../../src/kernels/sample';
+import type { RowReduce } from '../../src/kernels/row-reduce';
 import { mulberry32, normal, permutation } from '../util/rng';
 
 /**
@@ -21,9 +22,9 @@ import { mulberry32, normal, permutation } from '../util/rng';
  * so each test gets its own kernel object and the harness destroys its buffer.
  */
 let sharedCache: PipelineCache | undefined;
-function sampler(device: GPUDevice, vocab: number, workgroupSize = 256): SampleKernel {
+function sampler(device: GPUDevice, vocab: number, workgroupSize = 256, statsReduce?: RowReduce): SampleKernel {
   sharedCache ??= new PipelineCache(device);
-  return new SampleKernel(device, sharedCache, { vocab, workgroupSize });
+  return new SampleKernel(device, sharedCache, { vocab, workgroupSize, ...(statsReduce ? { statsReduce } : {}) });
 }
 
 /** Uploads rows of logits + params, samples them in one pass and reads (token, logprob) back. */
@@ -139,6 +140,96 @@ describe('seeded draws equal the reference', () => {
   }
 });
 
+describe('first pass variants (row statistics) and the indirect second pass', () => {
+  // Mixed batches: greedy rows are answered by the first pass, sampled rows get slots and the indirect
+  // second pass. Every first-pass variant this device has, on awkward vocab sizes.
+  const variants: RowReduce[] = ['workgroup', 'subgroup-row', 'subgroup-wide'];
+  const vocabs = [1, 7, 257, 1000];
+  gpuTest(`every variant x vocab ${vocabs.join('/')}: mixed greedy / top-k / top-p rows equal the reference`, async ({ ctx, device }) => {
+    for (const v of variants.filter((v) => ctx.hasSubgroups || v === 'workgroup')) {
+      for (const vocab of vocabs) {
+        const rows = 12;
+        const logits = quantized(vocab * rows, vocab + 3, 2.5, 0.25);
+        const params = Array.from({ length: rows }, (_, r): SampleParams =>
+          r % 3 === 0 ? { temperature: 0, topK: 0, topP: 1, seed: r, counter: 0 } : { temperature: 0.9, topK: r % 2 ? 5 : 0, topP: r % 4 === 1 ? 1 : 0.85, seed: 31 + r, counter: r },
+        );
+        const kernel = sampler(device, vocab, 64, v);
+        expect(kernel.statsReduce).toBe(v);
+        const got = await runSample(device, kernel, logits, params);
+        let near = 0;
+        for (let r = 0; r < rows; r++) {
+          const want = sampleReference(logits.subarray(r * vocab, (r + 1) * vocab), params[r]!);
+          const tok = got.tokens[r]!;
+          const what = `${v} vocab ${vocab} row ${r}`;
+          expect(want.probs[tok], `${what}: token ${tok} outside the kept set`).toBeGreaterThan(0);
+          if (want.margin < 1e-5) near++;
+          else expect(tok, what).toBe(want.token);
+          const wantLogprob = want.logprob + logits[r * vocab + tok]! - logits[r * vocab + want.token]!;
+          expectClose([got.logprobs[r]!], [wantLogprob], 1e-4, 1e-5, `${what} logprob`);
+        }
+        expect(near).toBeLessThanOrEqual(1);
+        // The first pass left the indirect size = sampled rows and reset its counter.
+        const head = new Uint32Array(await readBuffer(device, kernel.scratch, 16));
+        expect([...head], `${v} vocab ${vocab} scratch header`).toEqual([0, rows - 4, 1, 1]);
+      }
+    }
+  });
+
+  gpuTest('all-greedy batch: the second pass gets 0 workgroups; two encodes in one pass each count their own rows', async ({ device }) => {
+    const vocab = 300;
+    const kernel = sampler(device, vocab, 64);
+    const rows = 9;
+    const logits = normal(vocab * rows, 8, 2);
+    const greedy = Array.from({ length: rows }, (_, r): SampleParams => ({ temperature: 0, topK: 0, topP: 1, seed: r, counter: 0 }));
+    const got = await runSample(device, kernel, logits, greedy);
+    for (let r = 0; r < rows; r++) expect(got.tokens[r]).toBe(sampleReference(logits.subarray(r * vocab, (r + 1) * vocab), greedy[r]!).token);
+    expect([...new Uint32Array(await readBuffer(device, kernel.scratch, 16))]).toEqual([0, 0, 1, 1]);
+
+    // Two batches in one pass (as two steps would be): 9 greedy rows, then 5 rows of which 3 sampled.
+    const mixed = Array.from({ length: 5 }, (_, r): SampleParams => (r % 2 ? { ...greedy[r]! } : { temperature: 1, topK: 0, topP: 0.9, seed: 5 + r, counter: r }));
+    const lb = storageBuffer(device, 'Test.logits', logits);
+    const pb1 = storageBuffer(device, 'Test.params1', new Uint8Array(packSampleParams(greedy)));
+    const pb2 = storageBuffer(device, 'Test.params2', new Uint8Array(packSampleParams(mixed)));
+    const ob1 = storageBuffer(device, 'Test.out1', rows * SAMPLE_OUT_BYTES);
+    const ob2 = storageBuffer(device, 'Test.out2', 5 * SAMPLE_OUT_BYTES);
+    const enc = device.createCommandEncoder({ label: 'Test.encoder' });
+    const pass = enc.beginComputePass({ label: 'Test.pass' });
+    kernel.encode(pass, lb, pb1, ob1, rows);
+    kernel.encode(pass, lb, pb2, ob2, 5);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const a = unpackSampleOut(await readBuffer(device, ob1, rows * SAMPLE_OUT_BYTES), rows);
+    const b = unpackSampleOut(await readBuffer(device, ob2, 5 * SAMPLE_OUT_BYTES), 5);
+    expect([...a.tokens]).toEqual([...got.tokens]);
+    for (let r = 0; r < 5; r++) {
+      const want = sampleReference(logits.subarray(r * vocab, (r + 1) * vocab), mixed[r]!);
+      if (want.margin >= 1e-5) expect(b.tokens[r], `second batch row ${r}`).toBe(want.token);
+      expect(want.probs[b.tokens[r]!]).toBeGreaterThan(0);
+    }
+    expect([...new Uint32Array(await readBuffer(device, kernel.scratch, 16))]).toEqual([0, 3, 1, 1]);
+  });
+
+  gpuTest('a mixed greedy / sampled batch gives the same tokens in every batch order (slots follow completion order)', async ({ device }) => {
+    const vocab = 512;
+    const rows = 40;
+    const logits = normal(vocab * rows, 17, 2.5);
+    const params = Array.from({ length: rows }, (_, r): SampleParams =>
+      r % 4 === 0 ? { temperature: 0, topK: 0, topP: 1, seed: 0, counter: 0 } : { temperature: 0.8, topK: r % 3 ? 40 : 0, topP: 0.9, seed: 900 + r, counter: 3 * r });
+    const kernel = sampler(device, vocab, 64);
+    const a = await runSample(device, kernel, logits, params);
+    for (const seed of [1, 2]) {
+      const perm = permutation(rows, seed);
+      const permLogits = new Float32Array(vocab * rows);
+      perm.forEach((src, dst) => permLogits.set(logits.subarray(src * vocab, (src + 1) * vocab), dst * vocab));
+      const c = await runSample(device, kernel, permLogits, [...perm].map((src) => params[src]!));
+      perm.forEach((src, dst) => {
+        expect(c.tokens[dst], `request ${src} at batch row ${dst}`).toBe(a.tokens[src]);
+        expect(c.logprobs[dst]).toBe(a.logprobs[src]);
+      });
+    }
+  });
+});
+
 describe('empty batch', () => {
   gpuTest('sample with 0 rows records no dispatch', async ({ device }) => {
     const kernel = sampler(device, 16, 16);
@@ -224,8 +315,9 @@ describe('empirical distribution (chi-square, p = 0.001)', () => {
 });
 
 describe('compatibility mode', () => {
-  test('top-k + top-p sampling on a compatibility-mode device equals the reference', async () => {
-    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat' });
+  test('greedy and top-k + top-p sampling on a compatibility-mode device without subgroups equals the reference', async () => {
+    // subgroups off, as on Dawn's OpenGL ES backend: the first pass takes its workgroup-memory variant.
+    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat', disableFeatures: ['subgroups'] });
     try {
       expect(ctx.info.featureLevel).toBe('compatibility');
       const { device } = ctx;
@@ -233,8 +325,10 @@ describe('compatibility mode', () => {
       const vocab = 300;
       const rows = 8;
       const logits = normal(vocab * rows, 3, 2);
-      const params = Array.from({ length: rows }, (_, r): SampleParams => ({ temperature: 0.8, topK: 20, topP: 0.9, seed: r, counter: 3 }));
-      const got = await runSample(device, new SampleKernel(device, new PipelineCache(device), { vocab }), logits, params);
+      const params = Array.from({ length: rows }, (_, r): SampleParams => ({ temperature: r === 2 ? 0 : 0.8, topK: 20, topP: 0.9, seed: r, counter: 3 }));
+      const kernel = new SampleKernel(device, new PipelineCache(device), { vocab });
+      expect(kernel.statsReduce).toBe('workgroup');
+      const got = await runSample(device, kernel, logits, params);
       for (let r = 0; r < rows; r++) {
         const want = sampleReference(logits.subarray(r * vocab, (r + 1) * vocab), params[r]!);
         if (want.margin >= 1e-5) expect(got.tokens[r], `row ${r}`).toBe(want.token);
