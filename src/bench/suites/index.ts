@@ -7,6 +7,7 @@ import { kernelsElementwiseSuite } from './kernels-elementwise';
 import { kernelsAttentionSuite } from './kernels-attention';
 import { modelSuite } from './model';
 import { servingSuite } from './serving';
+import { calibrationSuite } from './calibration';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
@@ -16,4 +17,5 @@ export const suites: Record<string, BenchSuite> = {
   [kernelsAttentionSuite.name]: kernelsAttentionSuite,
   [modelSuite.name]: modelSuite,
   [servingSuite.name]: servingSuite,
+  [calibrationSuite.name]: calibrationSuite,
 };
