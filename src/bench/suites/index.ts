@@ -8,6 +8,7 @@ import { kernelsAttentionSuite } from './kernels-attention';
 import { modelSuite } from './model';
 import { servingSuite } from './serving';
 import { calibrationSuite } from './calibration';
+import { baselineTransformersjsSuite } from './baseline-transformersjs';
 
 export const suites: Record<string, BenchSuite> = {
   [trivialSuite.name]: trivialSuite,
@@ -18,4 +19,5 @@ export const suites: Record<string, BenchSuite> = {
   [modelSuite.name]: modelSuite,
   [servingSuite.name]: servingSuite,
   [calibrationSuite.name]: calibrationSuite,
+  [baselineTransformersjsSuite.name]: baselineTransformersjsSuite,
 };
