@@ -24,7 +24,13 @@
 //          vec4 reads along k (both operands are k-contiguous), transposed into workgroup memory as
 //          As[k][m], Bs[k][n], and double-buffered: while the block computes on tile t, each thread
 //          holds tile t+1 in registers and stores it into the other buffer, so one barrier per tile.
-// Grid:    (ceil(N / BN), ceil(M / BM), 1).
+// Split-K: workgroup z = s computes the partial product over k in [s·KS, min((s+1)·KS, KP)) (KS = params.KS,
+//          a multiple of BK; KS = KP and one slice when not split) and writes it to y[s·M·N + m·N + n]:
+//          the wrapper then binds a workspace of S·M·N floats as y, runs this with EPILOGUE 0, and
+//          matmul_splitk_reduce.wgsl sums the S slices into the real y (applying the epilogue). Splitting
+//          K multiplies the workgroups of a grid that has too few to fill the GPU (matmul_variant.ts,
+//          chooseSplitK, says when).
+// Grid:    (ceil(N / BN), ceil(M / BM), S), S = ceil(KP / KS).
 // Limits:  TM, TN in {4, 8}; x loads per thread BM·BK/4/(WGX·WGY) <= 4; W loads per thread <= 4
 //          (the wrapper checks); workgroup memory 2·BK·(BM + BN)·4 bytes.
 
@@ -47,14 +53,14 @@ struct Params {
   M: u32,   // rows of x and y
   N: u32,   // rows of W, columns of y
   KP: u32,  // padded K: row stride of x and W in elements
-  _pad: u32,
+  KS: u32,  // k columns per split-K slice (a multiple of BK; KP when not split)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;                 // 16 B, dynamic offset into a slot ring
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;      // (M, KP/4) vec4
 @group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;      // (N, KP/EPV) vec4<u32>: f32 bits or packed f16
 @group(0) @binding(3) var<storage, read> r: array<f32>;            // (M, N) residual, read when EPILOGUE == 1
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;      // (M, N)
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;      // (M, N), or (S, M, N) partials when split
 
 // Two buffers of one K-tile each, k-major: As[buf][k][m / 4] holds rows m..m+3 of column k.
 var<workgroup> As: array<vec4<f32>, 2u * BK * BM / 4u>;
@@ -72,7 +78,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
   let li = ty * WGX + tx;
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  let numTiles = (params.KP + BK - 1u) / BK;
+  let kBegin = wid.z * params.KS;                       // this slice's first k column (a multiple of BK)
+  let numTiles = (min(params.KS, params.KP - kBegin) + BK - 1u) / BK;
+  let kx0 = kBegin / 4u;                                // the slice's first k-vec of x
+  let kw0 = kBegin / EPV;                               // ... and of W
 
   var acc: array<array<vec4<f32>, 2>, 8>;   // acc[gi·4 + i][gj]: rows (gi, i), columns gj·4·WGX + tx·4 + 0..3
   var xr: array<vec4<f32>, 4>;              // next x tile, in registers
@@ -85,7 +94,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
   for (var i = 0u; i < XLOADS; i++) {
     let v = li + i * NT;
     let row = v / (BK / 4u);
-    let kv = v % (BK / 4u);
+    let kv = kx0 + v % (BK / 4u);
     let m = m0 + row;
     xr[i] = vec4<f32>(0.0);
     if (v < BM * BK / 4u && m < M && kv < KV) { xr[i] = x[m * KV + kv]; }
@@ -93,7 +102,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
   for (var i = 0u; i < WLOADS; i++) {
     let v = li + i * NT;
     let row = v / (BK / EPV);
-    let kv = v % (BK / EPV);
+    let kv = kw0 + v % (BK / EPV);
     let n = n0 + row;
     wr[i] = vec4<u32>(0u);
     if (v < BN * BK / EPV && n < N && kv < WV) { wr[i] = w[n * WV + kv]; }
@@ -147,8 +156,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
 
     // Prefetch tile t+1 into registers; its loads overlap the arithmetic below.
     if (t + 1u < numTiles) {
-      let kx = (t + 1u) * (BK / 4u);
-      let kw = (t + 1u) * (BK / EPV);
+      let kx = kx0 + (t + 1u) * (BK / 4u);
+      let kw = kw0 + (t + 1u) * (BK / EPV);
       for (var i = 0u; i < XLOADS; i++) {
         let v = li + i * NT;
         let row = v / (BK / 4u);
@@ -188,7 +197,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
     // thread finished reading (in the previous iteration) before it passed this iteration's barrier.
   }
 
-  // Epilogue: scalar stores (N need not be a multiple of 4), bounds-checked.
+  // Epilogue: scalar stores (N need not be a multiple of 4), bounds-checked. Split: slice z's partials.
+  let yBase = wid.z * M * N;
   for (var gi = 0u; gi < TM / 4u; gi++) {
     for (var i = 0u; i < 4u; i++) {
       let m = m0 + gi * 4u * WGY + ty * 4u + i;
@@ -201,9 +211,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
           if (n < N) {
             let o = m * N + n;
             var out = v[j];
-            if (EPILOGUE == 1u) { out += r[o]; }
+            if (EPILOGUE == 1u) { out += r[o]; }          // (EPILOGUE is 0 when split: yBase = 0 otherwise)
             if (EPILOGUE == 2u) { out += y[o]; }
-            y[o] = out;
+            y[yBase + o] = out;
           }
         }
       }

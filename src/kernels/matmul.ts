@@ -5,10 +5,17 @@
  * The class owns its pipelines (one per variant × weight type × epilogue × skinny row bucket, made on
  * first use through the PipelineCache), one explicit bind group layout shared by every variant, a bind
  * group cache keyed by the buffers, and a ring of uniform slots for the shape parameters. `encode`
- * RECORDS one dispatch into the caller's compute pass and never submits: the engine encodes every
- * kernel of a step into one command buffer and submits once.
+ * RECORDS one dispatch (two for a split-K tiled product: slices, then their sum) into the caller's
+ * compute pass and never submits: the engine encodes every kernel of a step into one command buffer and
+ * submits once.
  *
- * Shape parameters live in uniform slots chosen by content: each distinct (M, N, KP) gets a slot,
+ * Split-K (tiled, when its grid is too small for the GPU: chooseSplitK) writes S partial products into a
+ * workspace the class owns, and shaders/matmul_splitk_reduce.wgsl sums them into y with the epilogue.
+ * The workspace is made on the first split and grows (to the next power of two of the bytes needed) only
+ * when a larger split comes; a replaced one is kept until destroy(), since commands recorded but not yet
+ * submitted may still use it. The automatic rule caps it at the config's splitK.maxWorkspaceBytes.
+ *
+ * Shape parameters live in uniform slots chosen by content: each distinct (M, N, KP, KS) gets a slot,
  * written once with queue.writeBuffer and bound with a dynamic offset, so the steady state writes
  * nothing. Slots are recycled least-recently-used; at most PARAM_SLOTS distinct shapes may be recorded
  * between two submits (a Llama step uses about 7 × 2).
@@ -20,15 +27,19 @@ import tiledCode from '../../shaders/matmul_tiled.wgsl';
 import skinnyCode from '../../shaders/matmul_skinny.wgsl';
 import skinnySubgroupCode from '../../shaders/matmul_skinny_subgroups.wgsl';
 import skinnyF16Code from '../../shaders/matmul_skinny.f16.wgsl';
+import splitKReduceCode from '../../shaders/matmul_splitk_reduce.wgsl';
 import { createBuffer, type GpuContext, type PipelineCache } from '../gpu';
 import { matmulKStride } from './matmul_layout';
 import {
   checkMatmulConfig,
   chooseMatmulVariant,
+  chooseSplitK,
   matmulConfigFor,
+  skinnyRows,
+  splitOf,
   variantUnsupported,
-  SKINNY_MAX_M,
   type MatmulConfig,
+  type SplitK,
   type MatmulFeatures,
   type MatmulVariant,
   type MatmulWeightType,
@@ -59,13 +70,21 @@ export interface MatmulArgs {
   residual?: GPUBuffer | 'accumulate';
   /** Force a variant (tests, benchmarks); default: chooseMatmulVariant. */
   variant?: MatmulVariant;
+  /** Tiled only: force S split-K slices (tests, benchmarks; 1 = no split); default: chooseSplitK. */
+  splitK?: number;
 }
 
 /** What `encode` did, for traces and tests. */
 export interface MatmulDispatch {
   variant: MatmulVariant;
+  /** The product's grid (for a split: (…, …, S), the slices). */
   workgroups: [number, number, number];
+  /** Split-K slices of the tiled variant (1: not split; skinny: 1). */
+  split: number;
 }
+
+/** Threads per workgroup of the split-K reduction. */
+const REDUCE_WG = 256;
 
 const EPILOGUE_NONE = 0;
 const EPILOGUE_ADD = 1;
@@ -86,6 +105,10 @@ export class MatmulKernel {
   /** Shape key -> slot, in least-recently-used-first order (Map keeps insertion order). */
   private readonly slots = new Map<string, number>();
   private readonly noResidual: GPUBuffer;
+  /** Split-K partials (S, M, N); null until the first split. */
+  private workspace: GPUBuffer | null = null;
+  /** Workspaces replaced by a larger one: possibly used by recorded, unsubmitted commands; destroyed in destroy(). */
+  private readonly retired: GPUBuffer[] = [];
   /** Counters for tests and the profile: a hot path that creates objects shows up here. */
   numBindGroupsCreated = 0;
   numParamWrites = 0;
@@ -131,6 +154,25 @@ export class MatmulKernel {
     return chooseMatmulVariant(M, N, K, weightType, this.features, this.config.skinnyMaxM);
   }
 
+  /** The split the tiled variant would use for this shape (automatic rule, or `force` slices). */
+  splitFor(M: number, N: number, K: number, weightType: MatmulWeightType, force?: number): SplitK {
+    const KP = matmulKStride(K, weightType);
+    if (force !== undefined) {
+      if (!(force >= 1) || !Number.isInteger(force)) throw new RangeError(`Matmul: splitK must be a whole number >= 1 (got ${force})`);
+      return splitOf(KP, force, this.config.tiled.bk);
+    }
+    return chooseSplitK(M, N, KP, this.config);
+  }
+
+  /** The split-K workspace, grown to hold `bytes` (see the class comment). */
+  private workspaceFor(bytes: number): GPUBuffer {
+    if (this.workspace && this.workspace.size >= bytes) return this.workspace;
+    if (this.workspace) this.retired.push(this.workspace);
+    const size = Math.max(1 << 20, 2 ** Math.ceil(Math.log2(bytes)));
+    this.workspace = createBuffer(this.device, { label: 'Matmul.splitKWorkspace', size, usage: GPUBufferUsage.STORAGE });
+    return this.workspace;
+  }
+
   /** The pipeline for a variant; created (synchronously, through the cache) on first use. */
   pipeline(variant: MatmulVariant, weightType: MatmulWeightType, epilogue: number, mr: number): GPUComputePipeline {
     const key = `${variant}|${weightType}|${epilogue}|${mr}`;
@@ -139,7 +181,10 @@ export class MatmulKernel {
     const wf16 = weightType === 'f16' ? 1 : 0;
     const { tiled, skinny } = this.config;
     const label = `Matmul.${variant}.${weightType}.e${epilogue}${variant === 'tiled' ? '' : `.mr${mr}`}`;
-    if (variant === 'tiled') {
+    if (variant === 'tiled' && mr < 0) {
+      // The split-K reduction (mr = -1 marks it; it has no weight type).
+      p = this.cache.compute({ label: `Matmul.splitKReduce.e${epilogue}`, code: splitKReduceCode, layout: this.pipelineLayout, constants: { WG: REDUCE_WG, EPILOGUE: epilogue } });
+    } else if (variant === 'tiled') {
       p = this.cache.compute({
         label,
         code: tiledCode,
@@ -148,9 +193,8 @@ export class MatmulKernel {
       });
     } else {
       const code = variant === 'skinny-subgroup' ? skinnySubgroupCode : variant === 'skinny-f16' ? skinnyF16Code : skinnyCode;
-      const constants: Record<string, number> = { WG: skinny.wg, MR: mr, NR: skinny.nr, GPW: skinny.gpw, EPILOGUE: epilogue };
+      const constants: Record<string, number> = { WG: skinny.wg, MR: mr, EPILOGUE: epilogue };
       if (variant !== 'skinny-f16') constants['WF16'] = wf16;
-      if (variant !== 'skinny-subgroup') constants['RCH'] = skinny.rch;
       p = this.cache.compute({ label, code, layout: this.pipelineLayout, constants });
     }
     this.pipelines.set(key, p);
@@ -185,9 +229,9 @@ export class MatmulKernel {
     return bg;
   }
 
-  /** Byte offset of the uniform slot holding (M, N, KP), writing it if this shape has none yet. */
-  private paramOffset(M: number, N: number, KP: number): number {
-    const key = `${M},${N},${KP}`;
+  /** Byte offset of the uniform slot holding (M, N, KP, KS), writing it if this shape has none yet. */
+  private paramOffset(M: number, N: number, KP: number, KS: number): number {
+    const key = `${M},${N},${KP},${KS}`;
     let slot = this.slots.get(key);
     if (slot !== undefined) {
       this.slots.delete(key); // move to most recently used
@@ -199,7 +243,7 @@ export class MatmulKernel {
         this.slots.delete(oldKey);
         slot = oldSlot;
       }
-      this.device.queue.writeBuffer(this.params, slot * this.slotStride, new Uint32Array([M, N, KP, 0]));
+      this.device.queue.writeBuffer(this.params, slot * this.slotStride, new Uint32Array([M, N, KP, KS]));
       this.numParamWrites++;
     }
     this.slots.set(key, slot);
@@ -236,22 +280,38 @@ export class MatmulKernel {
       epilogue = EPILOGUE_ADD;
       r = a.residual;
     }
-    // Skinny row bucket: the next power of two >= M, up to 16; larger M runs in chunks of 16 rows (grid z).
-    const mr = variant === 'tiled' ? 0 : Math.min(SKINNY_MAX_M, 2 ** Math.ceil(Math.log2(M)));
-    const pipeline = this.pipeline(variant, weightType, epilogue, mr);
-    let workgroups: [number, number, number];
-    if (variant === 'tiled') {
-      const { wgx, wgy, tm, tn } = this.config.tiled;
-      workgroups = [Math.ceil(N / (tn * wgx)), Math.ceil(M / (tm * wgy)), 1];
-    } else {
-      const groups = Math.ceil(N / (this.config.skinny.nr * this.config.skinny.gpw));
-      const gx = Math.min(groups, this.device.limits.maxComputeWorkgroupsPerDimension);
-      workgroups = [gx, Math.ceil(groups / gx), Math.ceil(M / mr)];
+    const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
+    /** A flat count of workgroups as a 2-D grid (the shaders rebuild the index as wid.y·nwg.x + wid.x). */
+    const flat = (n: number): [number, number, number] => [Math.min(n, maxGroups), Math.ceil(n / maxGroups), 1];
+    if (variant !== 'tiled') {
+      if (a.splitK !== undefined && a.splitK !== 1) throw new RangeError(`Matmul: splitK applies to the tiled variant only (got ${variant})`);
+      // Skinny: chunks of mr rows of x (the next power of two >= M, at most maxRows) for each group of 4 rows of W.
+      const mr = skinnyRows(M, this.config.skinny.maxRows);
+      const workgroups = flat(Math.ceil(N / 4) * Math.ceil(M / mr));
+      pass.setPipeline(this.pipeline(variant, weightType, epilogue, mr));
+      pass.setBindGroup(0, this.bindGroup(a.x, a.w, r, a.y), [this.paramOffset(M, N, KP, KP)]);
+      pass.dispatchWorkgroups(...workgroups);
+      return { variant, workgroups, split: 1 };
     }
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.bindGroup(a.x, a.w, r, a.y), [this.paramOffset(M, N, KP)]);
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
-    return { variant, workgroups };
+    const { S, KS } = this.splitFor(M, N, K, weightType, a.splitK);
+    const { wgx, wgy, tm, tn } = this.config.tiled;
+    const workgroups: [number, number, number] = [Math.ceil(N / (tn * wgx)), Math.ceil(M / (tm * wgy)), S];
+    const params = [this.paramOffset(M, N, KP, KS)];
+    if (S === 1) {
+      pass.setPipeline(this.pipeline('tiled', weightType, epilogue, 0));
+      pass.setBindGroup(0, this.bindGroup(a.x, a.w, r, a.y), params);
+      pass.dispatchWorkgroups(...workgroups);
+      return { variant, workgroups, split: 1 };
+    }
+    // Split: S slices of partials into the workspace (no epilogue), then their sum into y (with it).
+    const ws = this.workspaceFor(S * M * N * 4);
+    pass.setPipeline(this.pipeline('tiled', weightType, EPILOGUE_NONE, 0));
+    pass.setBindGroup(0, this.bindGroup(a.x, a.w, this.noResidual, ws), params);
+    pass.dispatchWorkgroups(...workgroups);
+    pass.setPipeline(this.pipeline('tiled', 'f32', epilogue, -1));
+    pass.setBindGroup(0, this.bindGroup(ws, this.noResidual, r, a.y), params);
+    pass.dispatchWorkgroups(...flat(Math.ceil((M * N) / REDUCE_WG)));
+    return { variant, workgroups, split: S };
   }
 
   /** Drops cached bind groups (call after destroying buffers they reference). */
@@ -262,6 +322,8 @@ export class MatmulKernel {
   destroy(): void {
     this.params.destroy();
     this.noResidual.destroy();
+    this.workspace?.destroy();
+    for (const b of this.retired) b.destroy();
     this.bindGroups.clear();
   }
 }

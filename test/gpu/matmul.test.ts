@@ -1,7 +1,9 @@
 // The matmul family (shaders/matmul*.wgsl, src/kernels/matmul.ts) against its f64 reference: every
 // variant forced and the automatic choice, both weight types, every epilogue, awkward shapes (not
-// multiples of any tile, M = 1, N = 1, K = 1), both tile configs (software and hardware), and on a
-// compatibility-mode device and a device without subgroups (the fallback reduction).
+// multiples of any tile, M = 1, N = 1, K = 1), skinny row chunks (every row bucket 1/2/4/8, M past 8),
+// split-K (forced, automatic under the hardware rule, each epilogue, a short last slice), both tile
+// configs (software and hardware), and on a compatibility-mode device and a device without subgroups
+// (the fallback reduction).
 import { describe, expect, test } from 'vitest';
 import { gpuTest, expectClose, sharedGpu } from './harness';
 import { uniform } from '../util/rng';
@@ -10,7 +12,6 @@ import {
   HARDWARE_CONFIG,
   MatmulKernel,
   SKINNY_MAX_M,
-  SOFTWARE_CONFIG,
   matmulConfigFor,
   matmulKStride,
   matmulReference,
@@ -34,10 +35,12 @@ interface Case {
   variant?: MatmulVariant;
   residual: Residual;
   config?: MatmulConfig;
+  /** Tiled: force this many split-K slices. */
+  splitK?: number;
 }
 
 const caseName = (c: Case) =>
-  `${c.M}x${c.N}x${c.K} ${c.weightType} ${c.variant ?? 'auto'}${c.residual === 'none' ? '' : ` residual=${c.residual}`}${c.config ? ` [${c.config.name.split(':')[0]}]` : ''}`;
+  `${c.M}x${c.N}x${c.K} ${c.weightType} ${c.variant ?? 'auto'}${c.splitK ? ` splitK=${c.splitK}` : ''}${c.residual === 'none' ? '' : ` residual=${c.residual}`}${c.config ? ` [${c.config.name.split(':')[0]}]` : ''}`;
 
 /** Inputs, seeded from the shape so a failing case replays from its name. */
 function inputs(c: Case) {
@@ -65,6 +68,7 @@ async function runCase(ctx: Pick<GpuContext, 'device' | 'info' | 'hasSubgroups' 
   const d = kernel.encode(pass, {
     x: xb, w: wb, y: yb, M: c.M, N: c.N, K: c.K, weightType: c.weightType,
     ...(c.variant ? { variant: c.variant } : {}),
+    ...(c.splitK ? { splitK: c.splitK } : {}),
     ...(c.residual === 'add' ? { residual: rb } : c.residual === 'accumulate' ? { residual: yb } : {}),
   });
   pass.end();
@@ -72,7 +76,7 @@ async function runCase(ctx: Pick<GpuContext, 'device' | 'info' | 'hasSubgroups' 
   const y = new Float32Array(await readBuffer(device, yb, c.M * c.N * 4));
   kernel.destroy();
   for (const b of [xb, wb, yb, rb]) b.destroy();
-  return { y, variant: d?.variant };
+  return { y, variant: d?.variant, split: d?.split };
 }
 
 function expected(c: Case): Float32Array {
@@ -91,10 +95,11 @@ function check(y: Float32Array, c: Case, variant: string) {
 const SKINNY_SHAPES: Array<[number, number, number]> = [
   [1, 1, 1],
   [1, 37, 53],
-  [3, 1, 19],
-  [5, 67, 1],
-  [16, 130, 72], // M at the skinny limit, K a multiple of 8
-  [9, 257, 100],
+  [2, 6, 24], // row bucket 2
+  [3, 1, 19], // row bucket 4, one row unused
+  [5, 67, 1], // row bucket 8
+  [16, 130, 72], // M at the automatic skinny limit: two chunks of 8 rows; K a multiple of 8
+  [9, 257, 100], // a chunk of 8 and a chunk of 1 row
 ];
 const TILED_SHAPES: Array<[number, number, number]> = [
   [17, 33, 41], // first M past the skinny limit
@@ -123,10 +128,20 @@ describe('matmul vs reference', () => {
       for (const variant of forced) cases.push({ M, N, K, weightType, variant, residual: 'none' });
     }
   }
-  // Skinny past 16 rows runs in chunks of 16 (grid z): the last chunk partial.
+  // Skinny past 8 rows runs in chunks of 8 side by side: 45 rows = 5 full chunks and one of 5 rows.
   cases.push(
-    { M: 40, N: 67, K: 45, weightType: 'f32', residual: 'none', variant: 'skinny' },
-    { M: 40, N: 67, K: 45, weightType: 'f16', residual: 'none', variant: 'skinny-subgroup' },
+    { M: 45, N: 67, K: 45, weightType: 'f32', residual: 'none', variant: 'skinny' },
+    { M: 45, N: 67, K: 45, weightType: 'f16', residual: 'none', variant: 'skinny-subgroup' },
+  );
+  // Split-K (tiled, forced): 300 columns in 3 slices of 104, the last one 92 (not a multiple of BK = 8);
+  // f16 (KP 304); every epilogue (applied once, by the reduction); more slices than K has tiles (K = 5:
+  // one slice of 8 columns); one slice per tile (K = 41 in 6 slices).
+  cases.push(
+    { M: 70, N: 131, K: 300, weightType: 'f32', residual: 'none', variant: 'tiled', splitK: 3 },
+    { M: 70, N: 131, K: 300, weightType: 'f16', residual: 'add', variant: 'tiled', splitK: 3 },
+    { M: 70, N: 131, K: 300, weightType: 'f32', residual: 'accumulate', variant: 'tiled', splitK: 3 },
+    { M: 1, N: 1, K: 5, weightType: 'f32', residual: 'none', variant: 'tiled', splitK: 4 },
+    { M: 17, N: 33, K: 41, weightType: 'f16', residual: 'accumulate', variant: 'tiled', splitK: 6 },
   );
   // Residual epilogues: y = x·W^T + r (add) and y += x·W^T in place (accumulate), on every variant family.
   cases.push(
@@ -145,6 +160,8 @@ describe('matmul vs reference', () => {
     { M: 129, N: 260, K: 40, weightType: 'f32', residual: 'accumulate', config: HARDWARE_CONFIG },
     { M: 3, N: 130, K: 72, weightType: 'f16', residual: 'none', config: HARDWARE_CONFIG },
     { M: 33, N: 130, K: 72, weightType: 'f16', residual: 'none', config: HARDWARE_CONFIG }, // auto: chunked skinny (M <= 64)
+    // auto: 2 workgroups of 128 × 128 < 132, so the hardware rule splits K = 520 in 2 slices of 264 and 256
+    { M: 65, N: 130, K: 520, weightType: 'f32', residual: 'accumulate', config: HARDWARE_CONFIG },
   );
   // (The hardware config's skinny with the workgroup-memory tree runs in the no-subgroups test below; the
   // kernels.matmul benchmark checks every variant against the reference on the real GPU before timing.)
@@ -159,9 +176,13 @@ describe('matmul vs reference', () => {
         await expect(runCase(ctx, cache, c)).rejects.toThrow(/cannot run/);
         return;
       }
-      const { y, variant } = await runCase(ctx, cache, c);
+      const { y, variant, split } = await runCase(ctx, cache, c);
+      const kernel = new MatmulKernel(ctx, cache, c.config);
       if (c.variant) expect(variant).toBe(c.variant);
-      else expect(variant).toBe(new MatmulKernel(ctx, cache, c.config).choose(c.M, c.N, c.K, c.weightType));
+      else expect(variant).toBe(kernel.choose(c.M, c.N, c.K, c.weightType));
+      expect(split).toBe(variant === 'tiled' ? kernel.splitFor(c.M, c.N, c.K, c.weightType, c.splitK).S : 1);
+      if (c.config === HARDWARE_CONFIG && c.K === 520) expect(split).toBe(2); // the hardware rule's split, not a forced one
+      kernel.destroy();
       check(y, c, variant!);
     });
   }
@@ -188,6 +209,38 @@ describe('matmul wrapper', () => {
     expect(kernel.numParamWrites).toBe(2); // (4, 40, 24) and (2, 40, 24)
     const got = new Float32Array(await readBuffer(device, y, M * N * 4));
     expectClose(got.subarray(0, 2 * N), matmulReference(uniform(M * K, 1), uniform(N * K, 2), 2, N, K), 1e-4, 1e-4, 'last encode (M = 2)');
+    kernel.destroy();
+  });
+});
+
+describe('matmul split-K workspace', () => {
+  gpuTest('grows for a larger split while an earlier split is recorded in the same pass; both results right', async ({ ctx, device }) => {
+    const { cache } = await shared();
+    const kernel = new MatmulKernel(ctx, cache);
+    const shapes: Array<[number, number, number]> = [[3, 20, 64], [30, 70, 64]]; // workspaces 4·3·20·4 B, then 4·30·70·4 B
+    const made = shapes.map(([M, N, K], i) => ({
+      M, N, K,
+      xv: uniform(M * K, 10 + i),
+      wv: uniform(N * K, 20 + i),
+    })).map((c) => ({
+      ...c,
+      x: storageBuffer(device, 'MatmulTest.x', c.xv),
+      w: storageBuffer(device, 'MatmulTest.w', c.wv),
+      y: storageBuffer(device, 'MatmulTest.y', c.M * c.N * 4),
+    }));
+    const enc = device.createCommandEncoder({ label: 'MatmulTest.encoder' });
+    const pass = enc.beginComputePass({ label: 'MatmulTest.pass' });
+    for (const c of made) {
+      const d = kernel.encode(pass, { x: c.x, w: c.w, y: c.y, M: c.M, N: c.N, K: c.K, weightType: 'f32', variant: 'tiled', splitK: 4 });
+      expect(d?.split).toBe(4);
+    }
+    expect(() => kernel.encode(pass, { x: made[0]!.x, w: made[0]!.w, y: made[0]!.y, M: 3, N: 20, K: 64, weightType: 'f32', variant: 'skinny', splitK: 2 })).toThrow(/tiled variant only/);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    for (const c of made) {
+      const got = new Float32Array(await readBuffer(device, c.y, c.M * c.N * 4));
+      expectClose(got, matmulReference(c.xv, c.wv, c.M, c.N, c.K), 1e-4, 1e-4, `split 4 ${c.M}x${c.N}x${c.K}`);
+    }
     kernel.destroy();
   });
 });
