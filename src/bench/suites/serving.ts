@@ -27,6 +27,13 @@
  * definitions, in ms and per second of the engine clock): TTFT / TPOT / ITL / E2E p50 and p99, request and
  * output-token throughput, goodput, SLO attainment, KV usage (mean, peak), preemptions, steps, and the
  * per-tenant TTFT p50. `--smoke`: one GPU case (fcfs, paged) of 2 requests of 2-3 output tokens (simulated if no model).
+ *
+ * `serving gpu ... telemetry overlapped vs serial` (GPU backend, fcfs, paged): each repetition replays the
+ * workload twice on one loaded model, once with the engine's telemetry of step N running while the GPU
+ * executes step N+1 (Engine.overlapTelemetry, the default) and once with it at the end of each step,
+ * alternating which goes first. Its time is the overlapped replay's; params carry both medians, their
+ * ratio, and per step the engine's CPU time, its telemetry, and how much of the telemetry hid behind
+ * the GPU.
  */
 import type { GpuContext } from '../../gpu';
 import { EngineService, type EngineSetup, type RunnerFactory } from '../../engine/service';
@@ -35,6 +42,7 @@ import { gpuModel } from '../../engine/gpu-models';
 import { openModel } from '../../model';
 import type { RunReport } from '../../metrics';
 import type { WorkloadConfig } from '../../workload';
+import type { EngineStepRecord } from '../../engine/telemetry';
 import type { BenchCase, BenchContext, BenchSuite } from '../suite';
 
 const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
@@ -184,22 +192,8 @@ function servingCase(ctx: BenchContext, spec: CaseSpec, model: Record<string, Ar
       svc ??= new EngineService(100, sim ? null : async () => gpu as GpuContext);
       svc.configure(engineSetup);
       const info = await svc.loadModel('m', factory());
-      svc.startWorkload(workload(ctx.smoke, slo, info.vocabSize));
-      const engine = svc.currentEngine!;
-      const t0 = performance.now();
-      while (engine.numUnfinished > 0) {
-        const rec = await engine.step();
-        if (rec) continue;
-        const next = engine.nextArrival();
-        if (next === null) throw new Error('serving: requests unfinished but nothing to run and no arrival to come');
-        await sleep(Math.max(0, next - engine.clock.now()));
-      }
-      const ms = performance.now() - t0;
-      const report = svc.metrics();
-      if (report.overall.numCompleted !== report.overall.numRequests) {
-        throw new Error(`serving: ${report.overall.numCompleted} of ${report.overall.numRequests} requests completed`);
-      }
-      last = metricParams(report);
+      const { ms } = await replay(svc, workload(ctx.smoke, slo, info.vocabSize), true);
+      last = metricParams(svc.metrics());
       Object.assign(params, last);
       // Releases the model and the GPU pool before the next repetition loads them again.
       svc.configure(engineSetup);
@@ -221,6 +215,83 @@ function servingCase(ctx: BenchContext, spec: CaseSpec, model: Record<string, Ar
   };
 }
 
+/** Replays the workload to the end on the service's engine; wall ms and the step records. */
+async function replay(svc: EngineService, wl: WorkloadConfig, overlap: boolean): Promise<{ ms: number; records: EngineStepRecord[] }> {
+  svc.startWorkload(wl);
+  const engine = svc.currentEngine!;
+  engine.overlapTelemetry = overlap;
+  const records: EngineStepRecord[] = [];
+  const t0 = performance.now();
+  while (engine.numUnfinished > 0) {
+    const rec = await engine.step();
+    if (rec) {
+      records.push(rec);
+      continue;
+    }
+    const next = engine.nextArrival();
+    if (next === null) throw new Error('serving: requests unfinished but nothing to run and no arrival to come');
+    await sleep(Math.max(0, next - engine.clock.now()));
+  }
+  const ms = performance.now() - t0;
+  const report = svc.metrics();
+  if (report.overall.numCompleted !== report.overall.numRequests) {
+    throw new Error(`serving: ${report.overall.numCompleted} of ${report.overall.numRequests} requests completed`);
+  }
+  return { ms, records };
+}
+
+function overlapCase(ctx: BenchContext, model: Record<string, ArrayBuffer>): BenchCase {
+  const gpu = ctx.gpu as GpuContext;
+  const engineSetup = setup({ kind: 'gpu' }, 'fcfs', 'paged');
+  const times = { overlapped: [] as number[], serial: [] as number[] };
+  const perStep = { overlapped: [] as number[][], serial: [] as number[][] };
+  const params: BenchCase['params'] = { backend: 'gpu', model: 'playstories-0.9m', policy: 'fcfs', allocator: 'paged' };
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  let svc: EngineService | null = null;
+  let rep = 0;
+  return {
+    name: 'serving gpu playstories-0.9m fcfs paged: telemetry overlapped vs serial',
+    params,
+    async run() {
+      svc ??= new EngineService(100, async () => gpu);
+      svc.configure(engineSetup);
+      const info = await svc.loadModel('m', gpuModel(async () => gpu, () => openModel(model), { maxModelLen: MAX_MODEL_LEN }));
+      const wl = workload(ctx.smoke, GPU_SLO, info.vocabSize);
+      let overlappedMs = 0;
+      for (const overlap of rep++ % 2 ? [false, true] : [true, false]) {
+        const { ms, records } = await replay(svc, wl, overlap);
+        const key = overlap ? 'overlapped' : 'serial';
+        times[key].push(ms);
+        const n = records.length;
+        const sum = (f: (r: EngineStepRecord) => number) => records.reduce((s, r) => s + f(r), 0) / n;
+        perStep[key].push([ms / n, sum((r) => r.cpuMs), sum((r) => r.telemetryMs), sum((r) => r.overlappedMs ?? 0)]);
+        if (overlap) overlappedMs = ms;
+      }
+      svc.configure(engineSetup);
+      const col = (key: 'overlapped' | 'serial', i: number) => Number(med(perStep[key].map((v) => v[i]!)).toFixed(4));
+      Object.assign(params, {
+        overlapped_ms_median: Number(med(times.overlapped).toFixed(2)),
+        serial_ms_median: Number(med(times.serial).toFixed(2)),
+        serial_over_overlapped: Number((med(times.serial) / med(times.overlapped)).toFixed(3)),
+        overlapped_wall_ms_per_step: col('overlapped', 0),
+        serial_wall_ms_per_step: col('serial', 0),
+        engine_cpu_ms_per_step: col('serial', 1),
+        telemetry_ms_per_step: col('serial', 2),
+        telemetry_hidden_ms_per_step: col('overlapped', 3),
+      });
+      return { ms: overlappedMs, method: 'wall-clock' as const };
+    },
+    dispose() {
+      ctx.log(`serving overlap: ${JSON.stringify(params)}`);
+      svc?.flush();
+      svc = null;
+    },
+  };
+}
+
 export const servingSuite: BenchSuite = {
   name: 'serving',
   description: 'A fixed seeded workload end to end: TTFT/TPOT/ITL/E2E, throughput, goodput, KV usage, preemptions; fcfs vs fair-share x paged vs contiguous, on this GPU (built-in model) and on a simulated H100 (Llama-3-8B shape)',
@@ -230,7 +301,7 @@ export const servingSuite: BenchSuite = {
     const policies: Policy[] = ['fcfs', 'fair-share'];
     const allocators: Allocator[] = ['paged', 'contiguous'];
     if (ctx.smoke) return [servingCase(ctx, { backend: model ? 'gpu' : 'simulated', policy: 'fcfs', allocator: 'paged' }, model)];
-    const out: BenchCase[] = [];
+    const out: BenchCase[] = model ? [overlapCase(ctx, model)] : [];
     for (const backend of [...(model ? (['gpu'] as const) : []), 'simulated' as const]) {
       for (const policy of policies) for (const allocator of allocators) out.push(servingCase(ctx, { backend, policy, allocator }, model));
     }
