@@ -59,9 +59,10 @@ export class SimulatedRunner implements ModelRunner {
     return {
       sampled,
       gpuMs: kernelsMs,
+      // The roofline's step time is max(compute, memory) + overhead: the binding term and the launches,
+      // so the split sums to gpuMs (listing both terms would count the overlapped one twice).
       kernels: [
-        { label: 'compute-bound share', ms: cost.computeS * 1e3 },
-        { label: 'memory-bound share', ms: cost.memoryS * 1e3 },
+        { label: `roofline (${cost.boundBy}-bound)`, ms: Math.max(cost.computeS, cost.memoryS) * 1e3 },
         { label: 'launch overhead', ms: cost.overheadS * 1e3 },
       ],
       method: 'simulated',

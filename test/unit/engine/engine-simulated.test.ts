@@ -76,6 +76,9 @@ describe('engine on the simulated backend', () => {
       expect(rec.numPrefillTokens + rec.numDecodeTokens).toBe(rec.batch.reduce((s, b) => s + b.numTokens, 0));
       expect(rec.endMs).toBeGreaterThan(rec.startMs);
       expect(rec.timing).toBe('simulated');
+      // The kernel split adds up to the step's modelled GPU time, which fits inside the step.
+      expect(rec.kernels.reduce((s, k) => s + k.ms, 0), `step ${rec.index}`).toBeCloseTo(rec.gpuMs, 9);
+      expect(rec.gpuMs).toBeLessThanOrEqual(rec.endMs - rec.startMs + 1e-9);
     }
     // With everything finished, every page is free (empty or cached).
     const last = engine.pagePool.usageSnapshot();
