@@ -15,6 +15,7 @@
 import attentionCode from '../../shaders/attention.wgsl';
 import reduceCode from '../../shaders/attention-reduce.wgsl';
 import subgroupPrefix from '../../shaders/attention-subgroups.wgsl';
+import decodeSubgroupCode from '../../shaders/attention-decode-subgroups.wgsl';
 import { createBuffer, storageBuffer, GpuLimitError, type ComputePipelineSpec, type GpuContext, type PipelineCache } from '../gpu';
 import { buildAttentionPlan, defaultSplitPolicy, type AttentionBatch, type AttentionPlan, type SplitPolicy } from './attention-plan';
 
@@ -53,7 +54,43 @@ export interface AttentionConfig {
    * where the device has `subgroups` and the variant allows it (see subgroupLaneSum); implies clampedLoads.
    */
   subgroupLanes?: boolean;
+  /**
+   * Kernel for the decode-split items: 'tile' (attention.wgsl's decode variant) or 'subgroup'
+   * (shaders/attention-decode-subgroups.wgsl: one subgroup per item and kv head, registers only, no
+   * barrier). Default: see chooseDecodeKernel.
+   */
+  decodeKernel?: DecodeKernel;
   label?: string;
+}
+
+export type DecodeKernel = 'tile' | 'subgroup';
+
+/** Lanes per key for the subgroup decode kernel: the smallest power of two <= wg with G * ceil(D / 4 / LK) <= 16 query/accumulator quads per lane; 0 when even LK = wg leaves more than 32. */
+export function subgroupDecodeLanes(headDim: number, group: number, wg: number): number {
+  const d4 = headDim / 4;
+  for (let lk = 1; lk <= wg; lk *= 2) if (group * Math.ceil(d4 / lk) <= 16) return lk;
+  return group * Math.ceil(d4 / wg) <= 32 && group <= 32 ? wg : 0;
+}
+
+/**
+ * Decode kernel per adapter (explicit rule):
+ * - 'subgroup' where the device has `subgroups`, the adapter is software (SwiftShader), and the registers
+ *   fit (subgroupDecodeLanes > 0). There a workgroup's barriers are the cost (each one switches every
+ *   subgroup's coroutine on a CPU core): the tile kernel's 5 barriers per 64-key tile over 64 threads cost
+ *   ~0.7 ms per (row, kv head) for a 64-key decode of stories260K (bench/results/model.md), while a
+ *   one-subgroup workgroup has none.
+ * - 'tile' on hardware: the tile kernel's defaults are measured on an H200 (defaultAttentionTiles); the
+ *   subgroup kernel (a warp per item and kv head on NVIDIA) is selectable (`decodeKernel: 'subgroup'`)
+ *   and has kernels.attention cases of its own, so the H200 can decide; not the default before it does.
+ */
+export function chooseDecodeKernel(gpu: GpuContext, headDim: number, group: number): DecodeKernel {
+  return gpu.hasSubgroups && gpu.info.isSoftware && subgroupDecodeLanes(headDim, group, subgroupWorkgroupSize(gpu)) > 0 ? 'subgroup' : 'tile';
+}
+
+/** Threads of the subgroup decode kernel: the adapter's smallest subgroup size (4, WebGPU's minimum, when it does not say), so a workgroup is one subgroup. */
+export function subgroupWorkgroupSize(gpu: GpuContext): number {
+  const min = (gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize || 4;
+  return Math.min(Math.max(4, min), gpu.device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
 export interface AttentionTiles {
@@ -269,6 +306,8 @@ export class PagedAttention {
   readonly tileVariant: { lk: number; nrv: number; qreg: boolean; clamp: boolean; sg: boolean };
   readonly policy: SplitPolicy;
   readonly qStride: number;
+  /** Kernel of the decode-split items (chooseDecodeKernel unless the config says). */
+  readonly decodeKernel: DecodeKernel;
   private readonly label: string;
   private readonly device: GPUDevice;
   private readonly cache: PipelineCache;
@@ -341,7 +380,21 @@ export class PagedAttention {
       layout: layouts.mainPl,
       constants: { ...common, BK: bk, QT: qt, TILE: tile ? 1 : 0, LK: v.lk, NRV: v.nrv, QREG: v.qreg ? 1 : 0, CLAMPK: v.clamp ? 1 : 0 },
     });
-    this.decodeSpec = spec('decodePipeline', this.decodeVariant, this.bk, 1, false);
+    this.decodeKernel = cfg.decodeKernel ?? chooseDecodeKernel(gpu, headDim, this.group);
+    if (this.decodeKernel === 'subgroup') {
+      if (!gpu.hasSubgroups) throw new RangeError(`${this.label}: decodeKernel 'subgroup' needs the subgroups feature.`);
+      const wg = subgroupWorkgroupSize(gpu);
+      const lk = subgroupDecodeLanes(headDim, this.group, wg);
+      if (!lk) throw new RangeError(`${this.label}: decodeKernel 'subgroup' holds at most 32 query quads per lane (group ${this.group}, head dim ${headDim}).`);
+      this.decodeSpec = {
+        label: `${this.label}.decodeSubgroupPipeline`,
+        code: decodeSubgroupCode,
+        layout: layouts.mainPl,
+        constants: { D: headDim, G: this.group, WG: wg, LK: lk, PAGED: paged ? 1 : 0 },
+      };
+    } else {
+      this.decodeSpec = spec('decodePipeline', this.decodeVariant, this.bk, 1, false);
+    }
     this.tileSpec = spec('tilePipeline', this.tileVariant, this.prefillBk, this.qt, true);
     this.reduceSpec = { label: `${this.label}.reducePipeline`, code: reduceCode, layout: layouts.reducePl, constants: { D: headDim, WG: 32 } };
     this.cache = cache;

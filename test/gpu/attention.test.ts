@@ -5,7 +5,7 @@ import { test } from 'vitest';
 import { gpuTest, expectClose } from './harness';
 import { makeBatch, pagesNeeded, runAttention, type SeqSpec } from './attention-helpers';
 import { acquireGpu, PipelineCache, storageBuffer, type GpuContext } from '../../src/gpu';
-import { ContiguousAttention, PagedAttention, defaultAttentionTiles, type SplitPolicy } from '../../src/kernels/attention';
+import { ContiguousAttention, PagedAttention, chooseDecodeKernel, defaultAttentionTiles, subgroupDecodeLanes, type DecodeKernel, type SplitPolicy } from '../../src/kernels/attention';
 import { attentionReference } from '../../src/kernels/attention-reference';
 import { kvOffset, pageStride } from '../../src/kernels/kv-layout';
 import { uniform } from '../util/rng';
@@ -26,6 +26,8 @@ interface Case {
   hw?: boolean;
   /** With hw: CLAMPK (no branches around the K loads), or the subgroup lane-sum variant (4 lanes: SwiftShader's subgroup width). */
   variant?: 'clamp' | 'sg';
+  /** Decode kernel (default: this adapter's choice, chooseDecodeKernel; hw cases: the tile kernel). */
+  decode?: DecodeKernel;
 }
 
 // One pipeline cache for the file: SwiftShader takes ~1-3 s to compile each attention variant.
@@ -36,7 +38,7 @@ const FORCE_SPLIT: SplitPolicy = { targetWorkgroups: 4096, minKeysPerSplit: 16, 
 const seqName = (s: SeqSpec[]) => s.map(([ql, cl]) => (ql === 1 ? `d${cl}` : `p${ql}@${cl}`)).join(',');
 const caseName = (c: Case) =>
   `h${c.heads}/kv${c.kvHeads} (G${c.heads / c.kvHeads}) D${c.dim} tpp${c.tpp ?? 16} [${seqName(c.seqs)}]` +
-  `${c.split ? ' split' : ''}${c.hw ? ' hw-tiles' : ''}${c.variant ? ` ${c.variant}` : ''}${c.bk ? ` bk${c.bk}` : ''}${c.layers ? ` layer ${c.layer}/${c.layers}` : ''}`;
+  `${c.split ? ' split' : ''}${c.hw ? ' hw-tiles' : ''}${c.decode ? ` decode-${c.decode}` : ''}${c.variant ? ` ${c.variant}` : ''}${c.bk ? ` bk${c.bk}` : ''}${c.layers ? ` layer ${c.layer}/${c.layers}` : ''}`;
 
 // d<ctx> = decode with that context; p<q>@<ctx> = prefill chunk of q tokens ending at position ctx - 1.
 // Cases share (headDim, group) configurations on purpose: SwiftShader takes seconds to compile each
@@ -70,6 +72,15 @@ const CASES: Case[] = [
   { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, bk: 16, hw: true, variant: 'sg' },
   // The H200 default with subgroups: 64-key decode tiles (context 200: a partial last tile per split).
   { heads: 8, kvHeads: 2, dim: 64, seqs: [[1, 63], [1, 64], [1, 65], [1, 200], [9, 20]], split: true, bk: 64, hw: true, variant: 'sg' },
+  // Decode kernels chosen explicitly. The cases above without hw run this adapter's choice (on SwiftShader
+  // the subgroup decode kernel: D 8 / G 1-2 with 1 lane per key, D 64 / G 4 with 4 lanes, splits, 8-token
+  // pages); these add the tile kernel on software tiles, and the subgroup kernel with 2 lanes per key
+  // (D 32 / G 4), with D 12 / G 3 (3 dim quads), and a context that is not a multiple of the keys in flight.
+  { heads: 2, kvHeads: 2, dim: 8, seqs: [[1, 1], [1, 15], [1, 16], [1, 17], [17, 17]], decode: 'tile' },
+  { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 9], [1, 16], [1, 33], [1, 100]], split: true, decode: 'tile' },
+  { heads: 4, kvHeads: 1, dim: 32, seqs: [[1, 1], [1, 5], [1, 64], [1, 65], [1, 130]], decode: 'subgroup' },
+  { heads: 4, kvHeads: 1, dim: 32, seqs: [[1, 1], [1, 5], [1, 64], [1, 65], [1, 130]], split: true, decode: 'subgroup' },
+  { heads: 6, kvHeads: 2, dim: 12, seqs: [[1, 7], [1, 17], [1, 150], [12, 12], [23, 40]], tpp: 8, split: true, decode: 'subgroup' },
 ];
 
 function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
@@ -94,6 +105,7 @@ function setup(ctx: GpuContext, c: Case, cache: PipelineCache, seed: number) {
     ...(c.bk ? { keysPerTile: c.bk, prefillKeysPerTile: c.bk } : {}),
     ...(c.variant === 'clamp' ? { clampedLoads: true } : {}),
     ...(c.variant === 'sg' ? { subgroupLanes: true, lanesPerKey: 4 } : {}),
+    ...(c.decode ? { decodeKernel: c.decode } : c.hw ? { decodeKernel: 'tile' as const } : {}),
   });
   return { tpp, numLayers, layout, batch, poolData, q, kernel };
 }
@@ -105,6 +117,7 @@ describe('paged attention vs reference', () => {
       const { tpp, numLayers, batch, poolData, q, kernel } = setup(ctx, c, cache, 100 + i);
       const plan = kernel.prepare(batch);
       if (c.split) expect(plan.numSplits, 'forced split').toBeGreaterThan(1);
+      expect(kernel.decodeKernel, 'decode kernel').toBe(c.decode ?? (c.hw ? 'tile' : chooseDecodeKernel(ctx, c.dim, c.heads / c.kvHeads)));
       if (c.variant === 'clamp') expect(kernel.decodeVariant.clamp && kernel.tileVariant.clamp, 'CLAMPK on').toBe(true);
       // SwiftShader (the CI adapter) has subgroups; a device without them runs the plain variant.
       if (c.variant === 'sg') expect(kernel.decodeVariant.sg, 'subgroup variant').toBe(ctx.hasSubgroups && kernel.decodeVariant.lk > 1);
@@ -116,6 +129,17 @@ describe('paged attention vs reference', () => {
       expectClose(out, want, 2e-5, 1e-4, caseName(c));
       kernel.destroy();
     });
+  });
+
+  gpuTest('decode kernel rule: subgroup kernel on software adapters with subgroups where the registers fit', async ({ ctx }) => {
+    expect(subgroupDecodeLanes(8, 2, 4)).toBe(1);
+    expect(subgroupDecodeLanes(32, 4, 4)).toBe(2);
+    expect(subgroupDecodeLanes(64, 4, 4)).toBe(4);
+    expect(subgroupDecodeLanes(128, 4, 32)).toBe(8);
+    expect(subgroupDecodeLanes(128, 8, 4)).toBe(0); // 8 heads x 8 quads per lane: too many registers
+    const want = ctx.hasSubgroups && ctx.info.isSoftware ? 'subgroup' : 'tile';
+    expect(chooseDecodeKernel(ctx, 8, 2)).toBe(want);
+    expect(chooseDecodeKernel(ctx, 128, 8)).toBe('tile');
   });
 
   gpuTest('empty batch records no dispatch', async ({ ctx, device }) => {
@@ -190,13 +214,15 @@ describe('paged equals contiguous on the same KV, pages scrambled', () => {
 });
 
 describe('compatibility mode', () => {
-  test('paged attention (mixed batch, split decode) on a compatibility-mode device', async () => {
-    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat' });
+  test('paged attention (mixed batch, split decode) on a compatibility-mode device without subgroups', async () => {
+    // subgroups off, as on Dawn's OpenGL ES backend: the tile kernel for decode too.
+    const ctx = await acquireGpu(navigator.gpu, { featureLevel: 'compatibility', label: 'compat', disableFeatures: ['subgroups'] });
     try {
       expect(ctx.info.featureLevel).toBe('compatibility');
       ctx.device.pushErrorScope('validation');
       const c: Case = { heads: 8, kvHeads: 2, dim: 64, seqs: [[37, 57], [1, 1], [1, 33], [1, 200]], split: true };
       const { tpp, batch, poolData, q, kernel } = setup(ctx, c, new PipelineCache(ctx.device), 500);
+      expect(kernel.decodeKernel).toBe('tile');
       const pool = storageBuffer(ctx.device, 'AttentionTest.pool', poolData);
       const { out } = await runAttention(ctx, kernel, batch, q, pool);
       expect((await ctx.device.popErrorScope())?.message ?? null).toBeNull();

@@ -13,6 +13,9 @@
  * GB/s = effective K/V reads: every cached K and V element the step attends to, read once (B x ctx x
  * kvHeads x D x 4 B x 2), over the median time. Prefill GFLOP/s counts the causal QK^T and PV products.
  *
+ * The models' decode shapes (context 64; stories260K 8/4 heads x 8, the built-in model 4/2 x 32; batch 1
+ * and 32) run with this adapter's decode kernel and with each decode kernel explicitly (`config
+ * decode-tile` / `config decode-subgroup`, adjacent), each checked against the reference first.
  * Before timing, the issue's decode shape is checked against the f64 reference (paged and contiguous),
  * and every larger shape paged against contiguous. On hardware adapters the suite adds a long-context
  * decode (batch 32, context 4096, 32 heads / 8 kv heads, head dim 128; batch shrunk to fit the binding
@@ -21,7 +24,10 @@
  * (paged against contiguous, or against the reference on small shapes) before it is timed.
  */
 import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
-import { ContiguousAttention, PagedAttention, defaultSplitPolicy, type AttentionBatch, type AttentionPlan, type SplitPolicy } from '../../kernels/attention';
+import {
+  ContiguousAttention, PagedAttention, defaultSplitPolicy, subgroupDecodeLanes, subgroupWorkgroupSize,
+  type AttentionBatch, type AttentionPlan, type DecodeKernel, type SplitPolicy,
+} from '../../kernels/attention';
 import { attentionReference } from '../../kernels/attention-reference';
 import { kvOffset, pageStride, KV_ELEMENT_BYTES } from '../../kernels/kv-layout';
 import type { BenchCase, BenchContext, BenchSample, BenchSuite } from '../suite';
@@ -169,6 +175,8 @@ interface TileOpts {
   clamp?: boolean;
   sg?: boolean;
   policy?: SplitPolicy;
+  /** Decode kernel: the tile kernel or the one-subgroup kernel (default: chooseDecodeKernel). */
+  decode?: DecodeKernel;
 }
 
 function kernels(gpu: GpuContext, cache: PipelineCache, shape: Shape, opts: TileOpts = {}) {
@@ -187,6 +195,7 @@ function kernels(gpu: GpuContext, cache: PipelineCache, shape: Shape, opts: Tile
     ...(opts.clamp !== undefined ? { clampedLoads: opts.clamp } : {}),
     ...(opts.sg !== undefined ? { subgroupLanes: opts.sg } : {}),
     ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.decode ? { decodeKernel: opts.decode } : {}),
   };
   return {
     paged: new PagedAttention(gpu, cache, { ...base, tokensPerPage: TPP, maxBlockTableEntries: shape.batch * Math.ceil(shape.ctx / TPP) }),
@@ -376,7 +385,7 @@ function timestampCases(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setu
         ...s.shape, impl, inner, timing: 'gpu-timestamp', wg: k.wg, bk: s.shape.prefill ? k.prefillBk : k.bk, qt: k.qt,
         ...(s.shape.prefill
           ? { ...k.tileVariant }
-          : { ...k.decodeVariant }),
+          : { ...k.decodeVariant, decodeKernel: k.decodeKernel }),
         numSplits: plan.numSplits, splitLen: plan.splitLen, targetWorkgroups: k.policy.targetWorkgroups, ...extra,
       },
       work: caseWork(s.shape),
@@ -410,6 +419,7 @@ export const kernelsAttentionSuite: BenchSuite = {
     }
 
     const cases: BenchCase[] = [];
+    const pending: Array<() => Promise<void>> = [];
     const tf = await loadTfjs(gpu);
     if (typeof tf === 'string') ctx.log(`tfjs cases left out: ${tf}`);
     else ctx.log(`tfjs ${tf.getBackend()} backend, on our device`);
@@ -500,6 +510,38 @@ export const kernelsAttentionSuite: BenchSuite = {
       cases.push(...cs);
     }
 
+    // ---- the models' decode shapes at context 64 (stories260K: 8/4 heads x 8; built-in: 4/2 heads x 32),
+    // batch 1 and 32, each with this adapter's decode kernel and then both kernels explicitly, adjacent.
+    {
+      const modelShapes: Shape[] = [
+        { batch: 1, ctx: 64, heads: 8, kvHeads: 4, dim: 8, prefill: false },
+        { batch: 32, ctx: 64, heads: 8, kvHeads: 4, dim: 8, prefill: false },
+        { batch: 1, ctx: 64, heads: 4, kvHeads: 2, dim: 32, prefill: false },
+        { batch: 32, ctx: 64, heads: 4, kvHeads: 2, dim: 32, prefill: false },
+      ];
+      for (const shape of modelShapes) {
+        const s = makeSetup(gpu, shape, true);
+        const group = shape.heads / shape.kvHeads;
+        const kinds: DecodeKernel[] = gpu.hasSubgroups && subgroupDecodeLanes(shape.dim, group, subgroupWorkgroupSize(gpu)) > 0 ? ['tile', 'subgroup'] : ['tile'];
+        const configs: Array<[string, TileOpts]> = [['', {}], ...kinds.map((k): [string, TileOpts] => [`config decode-${k}: `, { decode: k }])];
+        configs.forEach(([name, opts], i) => {
+          const ks = kernels(gpu, cache, shape, opts);
+          const cs = timestampCases(gpu, ks, s, name);
+          const last = cs[cs.length - 1]!;
+          const d = last.dispose;
+          last.dispose = () => {
+            d?.();
+            ks.paged.destroy();
+            ks.contiguous.destroy();
+            if (i === configs.length - 1) destroySetup(s);
+          };
+          cases.push(...cs);
+          pending.push(() => verify(gpu, ks, s, ctx.log).then(() => undefined));
+        });
+      }
+      for (const check of pending.splice(0)) await check();
+    }
+
     // ---- hardware: long-context decode, and alternatives that justify the defaults
     if (hw) {
       // Alternatives to the hardware defaults (128 threads; decode: 8 lanes per key summed with subgroup
@@ -527,6 +569,7 @@ export const kernelsAttentionSuite: BenchSuite = {
         { name: 'config clamp qreg: ', shape: big, clamp: true, qreg: true },
         { name: 'config bk64: ', shape: big, bk: 64 },
         { name: 'config lk4: ', shape: big, lk: 4 },
+        { name: 'config decode-subgroup: ', shape: big, decode: 'subgroup' as const },
         { name: 'config again (defaults): ', shape: big },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: decode, ...before },
         { name: 'config clamp: ', shape: decode, clamp: true },
@@ -535,11 +578,12 @@ export const kernelsAttentionSuite: BenchSuite = {
         { name: 'config clamp bk64 qreg: ', shape: decode, clamp: true, bk: 64, qreg: true },
         { name: 'config bk64 qreg: ', shape: decode, bk: 64, qreg: true },
         { name: 'config wg256 bk64: ', shape: decode, wg: 256, bk: 64 },
+        { name: 'config decode-subgroup: ', shape: decode, decode: 'subgroup' as const },
         { name: 'config before (wg128 bk128 lk1 nrv1): ', shape: prefill, ...before },
         { name: 'config clamp: ', shape: prefill, clamp: true },
         { name: 'config clamp bk64: ', shape: prefill, clamp: true, bk: 64 },
         { name: 'config sg bk64: ', shape: prefill, sg: true, bk: 64 },
-      ];
+      ].filter((c) => c.decode !== 'subgroup' || gpu.hasSubgroups);
       // One setup per shape, shared by its configs; freed after the shape's last case.
       const setups = new Map<Shape, Setup>();
       const firstOut = new Map<Shape, Float32Array>();
