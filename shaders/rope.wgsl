@@ -33,6 +33,18 @@
 //         One thread rotates one pair, so every element is read and written by exactly one thread.
 // Workgroup: (WG, 1, 1). Grid: (ceil((NUM_HEADS + NUM_KV_HEADS) * ROTARY_DIM / 2 / WG), numTokens, 1).
 // Variants: interleaved, rotate-half (override ROTATE_HALF; one pipeline each).
+//
+// Second entry point `rope_kv_write`: rope fused with the kv-write kernel (shaders/kv-write.wgsl), one
+// dispatch per layer instead of two. Q is rotated in place as above; each K pair is rotated and stored
+// straight into its (page, slot) of the KV pool; V is copied there (4 floats per thread). K in qkv is
+// left as the matmul wrote it: the attention kernels read K only from the pool. Requires
+// ROTARY_DIM = HEAD_DIM (every dim of K is written by a pair thread; TS checks). Extra bindings 3-5 below.
+//   pool offset of (page, layer, kv, kvh, s, e) = ((((page * numLayers + layer) * 2 + kv) * NUM_KV_HEADS + kvh)
+//                                                 * tokensPerPage + s) * HEAD_DIM + e        (src/kernels/kv-layout.ts)
+//   page = slot / tokensPerPage, s = slot % tokensPerPage, slot = slots[t]; slot = -1 writes no K/V (padding).
+// Index: j = global_invocation_id.x in [0, (NUM_HEADS + NUM_KV_HEADS) * ROTARY_DIM / 2 + NUM_KV_HEADS * HEAD_DIM / 4):
+//   first the rope pairs as above (Q heads, then K heads), then one V quad per thread; token t = workgroup_id.y.
+// Grid: (ceil(that / WG), numTokens, 1).
 
 override WG: u32 = 64u;             // threads per workgroup
 override NUM_HEADS: u32 = 32u;      // query heads
@@ -46,6 +58,21 @@ const TWO_PI: f32 = 6.283185307179586;
 @group(0) @binding(0) var<storage, read_write> qkv: array<f32>;  // (numTokens, NUM_HEADS + 2 NUM_KV_HEADS, HEAD_DIM)
 @group(0) @binding(1) var<storage, read> positions: array<u32>;  // (numTokens) absolute position of each token
 @group(0) @binding(2) var<storage, read> freqs: array<vec4f>;    // (ROTARY_DIM / 2) inv_freq / 2pi as (hi, mid, lo, 0)
+// rope_kv_write only:
+@group(0) @binding(3) var<uniform> kv: KvParams;                 // per-layer slot (dynamic offset), as kv-write.wgsl's Params
+@group(0) @binding(4) var<storage, read> slots: array<i32>;      // (numTokens) slot mapping, -1 = skip
+@group(0) @binding(5) var<storage, read_write> pool: array<f32>; // KV pool, f32, layout above
+
+struct KvParams {
+  numTokens: u32,
+  numHeads: u32,      // = NUM_HEADS
+  numKvHeads: u32,    // = NUM_KV_HEADS
+  qkvStride: u32,     // = (NUM_HEADS + 2 NUM_KV_HEADS) * HEAD_DIM
+  numLayers: u32,
+  layer: u32,
+  tokensPerPage: u32,
+  _pad: u32,
+}
 
 // p * (f.x + f.y + f.z) mod 1, in [-0.5, 0.5) turns; see "Angle precision" above.
 fn turns(p: u32, f: vec4f) -> f32 {
@@ -102,4 +129,58 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let v1 = qkv[base + i1];
   qkv[base + i0] = v0 * c - v1 * s;
   qkv[base + i1] = v0 * s + v1 * c;
+}
+
+// Rope of Q and K plus the K/V store of one layer; see "Second entry point" in the header.
+@compute @workgroup_size(WG)
+fn rope_kv_write(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let t = wid.y;
+  if (t >= kv.numTokens) {
+    return;
+  }
+  let half = ROTARY_DIM / 2u;
+  let numPairs = (NUM_HEADS + NUM_KV_HEADS) * half;
+  let j = gid.x;
+  let row = t * (NUM_HEADS + 2u * NUM_KV_HEADS) * HEAD_DIM;
+  let slot = slots[t];
+  let page = u32(max(slot, 0)) / kv.tokensPerPage;
+  let s = u32(max(slot, 0)) % kv.tokensPerPage;
+  // Offset of (kv = 0, kv head 0, slot s, dim 0) of this layer in the page; V adds one K block.
+  let pageBase = ((page * kv.numLayers + kv.layer) * 2u * NUM_KV_HEADS * kv.tokensPerPage + s) * HEAD_DIM;
+  let headStride = kv.tokensPerPage * HEAD_DIM;
+  if (j < numPairs) {
+    let h = j / half;
+    let i = j % half;
+    var i0 = 2u * i;
+    var i1 = 2u * i + 1u;
+    if (ROTATE_HALF) {
+      i0 = i;
+      i1 = i + half;
+    }
+    let cs = cos_sin_turns(turns(positions[t], freqs[i]));
+    let v0 = qkv[row + h * HEAD_DIM + i0];
+    let v1 = qkv[row + h * HEAD_DIM + i1];
+    let r0 = v0 * cs.x - v1 * cs.y;
+    let r1 = v0 * cs.y + v1 * cs.x;
+    if (h < NUM_HEADS) {
+      qkv[row + h * HEAD_DIM + i0] = r0;
+      qkv[row + h * HEAD_DIM + i1] = r1;
+    } else if (slot >= 0) {
+      let k = pageBase + (h - NUM_HEADS) * headStride;
+      pool[k + i0] = r0;
+      pool[k + i1] = r1;
+    }
+    return;
+  }
+  let e = j - numPairs;
+  if (e >= NUM_KV_HEADS * (HEAD_DIM / 4u) || slot < 0) {
+    return;
+  }
+  let kvh = e / (HEAD_DIM / 4u);
+  let d = (e % (HEAD_DIM / 4u)) * 4u;
+  let src = row + (NUM_HEADS + NUM_KV_HEADS + kvh) * HEAD_DIM + d;
+  let dst = pageBase + (NUM_KV_HEADS + kvh) * headStride + d;
+  for (var k = 0u; k < 4u; k++) {
+    pool[dst + k] = qkv[src + k];
+  }
 }

@@ -9,7 +9,7 @@
  *   per layer l:
  *     xn  = rmsnorm(x) · attn_norm
  *     qkv = xn · Wqkvᵀ                                                       (T, q + 2·kv)
- *     rope(q, k at each token's position);  kv-write(k, v -> pool pages of layer l)
+ *     rope + kv-write (one kernel): q rotated in place; rotated k and v -> pool pages of layer l
  *     o   = paged attention(q, pool, block tables)                           (T, q)
  *     x  += o · Woᵀ                                                          (residual, in place)
  *     xn  = rmsnorm(x) · ffn_norm;  gu = xn · Wguᵀ;  a = silu(gate) · up;  x += a · Wdownᵀ
@@ -30,7 +30,6 @@ import { LogitsGatherKernel } from '../kernels/logits-gather';
 import { MatmulKernel } from '../kernels/matmul';
 import { PageCopy } from '../kernels/page-copy';
 import { RmsNormKernel } from '../kernels/rmsnorm';
-import { RopeKernel } from '../kernels/rope';
 import { packSampleParams, SampleKernel, SAMPLE_OUT_BYTES, SAMPLE_PARAMS_BYTES, type SampleParams } from '../kernels/sample';
 import { SiluMulKernel } from '../kernels/silu-mul';
 import type { ModelConfig } from './config';
@@ -102,7 +101,6 @@ export class GpuModel {
   private readonly matmul: MatmulKernel;
   private readonly embedding: EmbeddingKernel;
   private readonly norm: RmsNormKernel;
-  private readonly rope: RopeKernel;
   private readonly kvWrite: KvWrite;
   private readonly attention: PagedAttention;
   private readonly siluMul: SiluMulKernel;
@@ -171,9 +169,8 @@ export class GpuModel {
     this.matmul = new MatmulKernel(gpu, this.cache);
     this.embedding = new EmbeddingKernel(device, this.cache, { dim: c.dim, format: weights.embedFormat, numRows: c.vocabSize });
     this.norm = new RmsNormKernel(device, this.cache, { dim: c.dim, eps: c.rmsNormEps });
-    this.rope = new RopeKernel(device, this.cache, { numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim, theta: c.ropeTheta, convention: c.ropeConvention });
     const attnShape = { numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim, numLayers: c.numLayers, tokensPerPage: tpp };
-    this.kvWrite = new KvWrite(gpu, this.cache, { ...attnShape, maxTokens: T, label: 'Model.kvWrite' });
+    this.kvWrite = new KvWrite(gpu, this.cache, { ...attnShape, maxTokens: T, label: 'Model.ropeKvWrite' }, { theta: c.ropeTheta, convention: c.ropeConvention });
     this.attention = new PagedAttention(gpu, this.cache, {
       ...attnShape,
       maxTokens: T,
@@ -208,8 +205,10 @@ export class GpuModel {
     this.hostLast = new Uint32Array(S);
     this.hostParams = new ArrayBuffer(S * SAMPLE_PARAMS_BYTES);
     this.hostOut = new Uint8Array(S * SAMPLE_OUT_BYTES);
-    // 10 kernels per layer, plus embedding, page copy, gather, final norm, lm_head, sample.
-    this.numDispatchesPerStep = 10 * c.numLayers + 6;
+    // 9 kernels per layer (rope and kv-write are one), plus embedding, page copy, gather, final norm,
+    // lm_head, sample. A kernel may record more than one dispatch (attention's split reduce, sample's
+    // second pass, a split-K matmul's reduce); this counts kernels, one timed pass each when profiled.
+    this.numDispatchesPerStep = 9 * c.numLayers + 6;
     this.timer = new GpuTimer(gpu, this.profile ? this.numDispatchesPerStep + 4 : 1);
     this.ring = new ReadbackRing(device, S * SAMPLE_OUT_BYTES + (S * SAMPLE_OUT_BYTES) % 4, 2, 'Model.sampled');
   }
@@ -348,8 +347,7 @@ export class GpuModel {
         const L = w.layers[l]!;
         run('rmsnorm', (p) => this.norm.encode(p, this.x, L.attnNorm, this.xn, T));
         run('matmul.qkv', (p) => this.matmul.encode(p, { x: this.xn, w: L.wqkv, y: this.qkv, M: T, N: qkvDim, K: c.dim, weightType: wt }));
-        run('rope', (p) => this.rope.encode(p, this.qkv, this.positions, T));
-        run('kv-write', (p) => this.kvWrite.encode(p, { qkv: this.qkv, pool: this.pool.buffer }, l));
+        run('rope+kv-write', (p) => this.kvWrite.encode(p, { qkv: this.qkv, pool: this.pool.buffer, positions: this.positions }, l));
         run('attention', (p) => this.attention.encode(p, plan, { q: this.qkv, pool: this.pool.buffer, out: this.attnOut }, l));
         run('matmul.o', (p) => this.matmul.encode(p, { x: this.attnOut, w: L.wo, y: this.x, M: T, N: c.dim, K: q, weightType: wt, residual: 'accumulate' }));
         run('rmsnorm', (p) => this.norm.encode(p, this.x, L.ffnNorm, this.xn, T));
@@ -427,7 +425,6 @@ export class GpuModel {
   destroy(): void {
     for (const b of [this.tokenIds, this.positions, this.x, this.xn, this.qkv, this.attnOut, this.gateUp, this.act, this.lastIndex, this.hidden, this.hiddenNorm, this.logits, this.sampleParams, this.sampleOut]) b.destroy();
     this.matmul.destroy();
-    this.rope.destroy();
     this.kvWrite.destroy();
     this.attention.destroy();
     this.pageCopy.destroy();

@@ -4,7 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { gpuTest, expectClose } from './harness';
 import { makeBatch, pagesNeeded, runAttention, type SeqSpec } from './attention-helpers';
 import { acquireGpu, PipelineCache, readBuffer, storageBuffer, type GpuContext } from '../../src/gpu';
-import { KvWrite, kvWriteReference } from '../../src/kernels/kv-write';
+import { KvWrite, kvWriteReference, type KvWriteRope } from '../../src/kernels/kv-write';
+import { ropeReference, type RopeConvention } from '../../src/kernels/rope';
 import { PageCopy, pageCopyReference, checkPagePairs, type PagePair } from '../../src/kernels/page-copy';
 import { PagedAttention } from '../../src/kernels/attention';
 import { attentionReference } from '../../src/kernels/attention-reference';
@@ -14,20 +15,32 @@ import { uniform } from '../util/rng';
 let sharedCache: PipelineCache | undefined;
 const pipelines = (device: GPUDevice) => (sharedCache ??= new PipelineCache(device));
 
-async function runKvWrite(ctx: GpuContext, cache: PipelineCache, layout: KvPoolLayout, heads: number, qkv: Float32Array, slots: Int32Array<ArrayBuffer>, layer: number, poolData: Float32Array) {
+async function runKvWrite(
+  ctx: GpuContext,
+  cache: PipelineCache,
+  layout: KvPoolLayout,
+  heads: number,
+  qkv: Float32Array,
+  slots: Int32Array<ArrayBuffer>,
+  layer: number,
+  poolData: Float32Array,
+  rope?: { fuse: KvWriteRope; positions: Uint32Array<ArrayBuffer> },
+) {
   const { device } = ctx;
-  const kw = new KvWrite(ctx, cache, { ...layout, numHeads: heads, maxTokens: Math.max(1, slots.length) });
+  const kw = new KvWrite(ctx, cache, { ...layout, numHeads: heads, maxTokens: Math.max(1, slots.length) }, rope?.fuse);
   const pool = storageBuffer(device, 'KvWriteTest.pool', poolData);
   const qb = storageBuffer(device, 'KvWriteTest.qkv', qkv.length ? qkv : new Float32Array(4));
+  const positions = rope ? storageBuffer(device, 'KvWriteTest.positions', rope.positions.length ? rope.positions : new Uint32Array(1)) : undefined;
   kw.prepare(slots);
   const enc = device.createCommandEncoder({ label: 'KvWriteTest.encoder' });
   const pass = enc.beginComputePass({ label: 'KvWriteTest.pass' });
-  kw.encode(pass, { qkv: qb, pool }, layer);
+  kw.encode(pass, { qkv: qb, pool, ...(positions ? { positions } : {}) }, layer);
   pass.end();
   device.queue.submit([enc.finish()]);
   const got = new Float32Array(await readBuffer(device, pool, poolData.byteLength));
+  const gotQkv = new Float32Array(await readBuffer(device, qb, Math.max(16, qkv.byteLength))).subarray(0, qkv.length);
   kw.destroy();
-  return { got, pool, qb };
+  return { got, gotQkv, pool, qb };
 }
 
 interface WriteCase { heads: number; kvHeads: number; dim: number; tokens: number; layers: number; layer: number; pages: number }
@@ -52,6 +65,45 @@ describe('kv-write vs reference', () => {
       const want = kvWriteReference(poolData, qkv, slots, { ...layout, numHeads: c.heads, layer: c.layer });
       expectClose(got, want, 0, 0, name);
     });
+  });
+
+  // The fused form (rope.wgsl's rope_kv_write) = rope (reference) then kv-write (reference) on the rotated
+  // K; Q rotated in place; K and V in qkv untouched. Positions include a page boundary and 2^20 + 3.
+  const ROPE_CASES: Array<WriteCase & { convention: RopeConvention; theta: number }> = [
+    { ...WRITE_CASES[0]!, convention: 'interleaved', theta: 10000 },
+    { ...WRITE_CASES[1]!, convention: 'rotate-half', theta: 500000 },
+    { ...WRITE_CASES[2]!, convention: 'interleaved', theta: 10000 },
+    { heads: 6, kvHeads: 3, dim: 12, tokens: 5, layers: 3, layer: 2, pages: 2, convention: 'rotate-half', theta: 10000 },
+    { ...WRITE_CASES[3]!, convention: 'rotate-half', theta: 10000 },
+  ];
+  ROPE_CASES.forEach((c, i) => {
+    const name = `rope + kv-write fused, ${c.convention} h${c.heads}/kv${c.kvHeads} D${c.dim} tokens ${c.tokens} layer ${c.layer}/${c.layers}`;
+    gpuTest(name, async ({ ctx, device }) => {
+      const layout: KvPoolLayout = { numPages: c.pages, numLayers: c.layers, numKvHeads: c.kvHeads, headDim: c.dim, tokensPerPage: 16 };
+      const poolData = uniform(c.pages * pageStride(layout), 30 + i);
+      const width = (c.heads + 2 * c.kvHeads) * c.dim;
+      const qkv = uniform(c.tokens * width, 40 + i);
+      const slots = new Int32Array(c.tokens);
+      const positions = new Uint32Array(c.tokens);
+      for (let t = 0; t < c.tokens; t++) {
+        slots[t] = t % 5 === 4 ? -1 : (t * 7 + 3) % (c.pages * 16);
+        positions[t] = [0, 15, 16, 17, (1 << 20) + 3][t % 5]! + t;
+      }
+      const { got, gotQkv } = await runKvWrite(ctx, pipelines(device), layout, c.heads, qkv, slots, c.layer, poolData, { fuse: { theta: c.theta, convention: c.convention }, positions });
+      const rotated = ropeReference(qkv, positions, c.tokens, { numHeads: c.heads, numKvHeads: c.kvHeads, headDim: c.dim, theta: c.theta, convention: c.convention });
+      const wantPool = kvWriteReference(poolData, rotated, slots, { ...layout, numHeads: c.heads, layer: c.layer });
+      const wantQkv = qkv.slice();
+      for (let t = 0; t < c.tokens; t++) wantQkv.set(rotated.subarray(t * width, t * width + c.heads * c.dim), t * width);
+      expectClose(got, wantPool, 2e-5, 2e-5, `${name}: pool`);
+      expectClose(gotQkv, wantQkv, 2e-5, 2e-5, `${name}: qkv`);
+    });
+  });
+
+  test('the fused form refuses padded qkv rows', async () => {
+    const ctx = await acquireGpu(navigator.gpu);
+    const layout = { numLayers: 1, numKvHeads: 1, headDim: 8, tokensPerPage: 16 };
+    expect(() => new KvWrite(ctx, new PipelineCache(ctx.device), { ...layout, numHeads: 2, maxTokens: 4, qkvStride: 40 }, { theta: 10000, convention: 'interleaved' })).toThrow(/rope form needs packed qkv rows \(stride 32\), got 40/);
+    ctx.device.destroy();
   });
 
   gpuTest('kv-write then paged attention (round trip through the page layout)', async ({ ctx, device }) => {
