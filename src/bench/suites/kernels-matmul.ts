@@ -13,15 +13,20 @@
  * timestamps against tfjs wall; the suite logs them too. tfjs has no f16 weights: the f16 ratios compare
  * against its f32 product. GB/s columns are effective weight reads (W bytes / time).
  *
- * Before timing, every variant that runs here is checked against the f64 reference (a benchmark of a
- * wrong kernel is worse than none). On hardware adapters the suite adds 2048³ and 1×4096×4096 and
- * forced-variant cases (`variant ...`) around the skinny/tiled boundary; on software adapters it times
- * the hardware config against SOFTWARE_CONFIG on two shapes (`config ...`).
+ * Before timing, every variant that runs here (and a forced split-K) is checked against the f64 reference
+ * (a benchmark of a wrong kernel is worse than none). On hardware adapters the suite adds 2048³,
+ * 1×4096×4096 and the mid-size prefill shapes 128/512×4096×4096, forced-variant cases (`variant ...`)
+ * around the skinny/tiled boundary, and forced split-K cases (`split S=...`, S = 1 being the choice before
+ * split-K existed) on the shapes whose 128 × 128 grid is small, also with 64 × 64 tiles (`split64 ...`);
+ * on software adapters it times the hardware config against SOFTWARE_CONFIG on two shapes (`config ...`).
+ * On both, `before skinny ...` cases time the session-1 skinny-subgroup kernel (loop-indexed register
+ * arrays; kernels-matmul-skinny-before.wgsl) on the decode shapes, with the adapter's session-1 config.
  *
  * Where tfjs cannot be loaded (the Node/Dawn bundle on a GPU server has no node_modules) its cases are
  * left out and the log says so.
  */
 import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
+import skinnyBeforeCode from './kernels-matmul-skinny-before.wgsl';
 import {
   HARDWARE_CONFIG,
   MatmulKernel,
@@ -52,7 +57,24 @@ const ISSUE_SHAPES: Shape[] = [
 const HARDWARE_SHAPES: Shape[] = [
   [2048, 2048, 2048],
   [1, 4096, 4096],
+  [128, 4096, 4096],
+  [512, 4096, 4096],
 ];
+/** Hardware only: shapes whose 128 × 128 tiled grid is under 132 workgroups, timed at forced split-K slices. */
+const SPLIT_SHAPES: Shape[] = [
+  [128, 4096, 4096],
+  [256, 4096, 4096],
+  [512, 4096, 4096],
+  [128, 4096, 14336],
+  [1024, 1024, 1024],
+  [512, 512, 512],
+  [128, 768, 768],
+];
+const SPLITS = [1, 2, 4, 8, 16];
+/** A 64 × 64 tile (16 × 16 threads, 4 × 4 each; 25.7 TFLOP/s at 2048³ on the H200): more, smaller workgroups. */
+const TILE64_CONFIG = { ...HARDWARE_CONFIG, name: 'hardware with tiled 64x64 (16x16 threads, 4x4 each, BK 8)', tiled: { wgx: 16, wgy: 16, tm: 4, tn: 4, bk: 8 } };
+/** Decode shapes of the before/after skinny cases. */
+const BEFORE_SKINNY_SHAPES: Shape[] = [[1, 2048, 2048], [8, 2048, 2048], [32, 2048, 2048], [1, 4096, 4096], [64, 2048, 2048]];
 
 const shapeName = ([M, N, K]: Shape) => `${M}x${N}x${K}`;
 
@@ -90,9 +112,11 @@ interface OursCase {
   shape: Shape;
   weightType: MatmulWeightType;
   variant?: MatmulVariant;
+  splitK?: number;
 }
 
-function makeOurs(gpu: GpuContext, kernel: MatmulKernel, shape: Shape, weightType: MatmulWeightType, variant?: MatmulVariant): OursCase {
+/** x, W (in the layout of `weightType`), y and a readback buffer for one shape, filled with fixed pseudo-random data. */
+function makeBuffers(gpu: GpuContext, shape: Shape, weightType: MatmulWeightType) {
   const { device } = gpu;
   const [M, N, K] = shape;
   const KP = matmulKStride(K, weightType);
@@ -100,14 +124,18 @@ function makeOurs(gpu: GpuContext, kernel: MatmulKernel, shape: Shape, weightTyp
   const w = storageBuffer(device, 'MatmulBench.w', matmulWeightData(fill(N * K, 2), N, K, weightType));
   const y = storageBuffer(device, 'MatmulBench.y', M * N * 4);
   const readback = createBuffer(device, { label: 'MatmulBench.readback', size: M * N * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  return { kernel, x, w, y, readback, shape, weightType, ...(variant ? { variant } : {}) };
+  return { x, w, y, readback };
+}
+
+function makeOurs(gpu: GpuContext, kernel: MatmulKernel, shape: Shape, weightType: MatmulWeightType, variant?: MatmulVariant, splitK?: number): OursCase {
+  return { kernel, ...makeBuffers(gpu, shape, weightType), shape, weightType, ...(variant ? { variant } : {}), ...(splitK ? { splitK } : {}) };
 }
 
 function encodeOurs(pass: GPUComputePassEncoder, o: OursCase, inner: number): MatmulVariant {
   const [M, N, K] = o.shape;
   let v: MatmulVariant | undefined;
   for (let i = 0; i < inner; i++) {
-    const d = o.kernel.encode(pass, { x: o.x, w: o.w, y: o.y, M, N, K, weightType: o.weightType, ...(o.variant ? { variant: o.variant } : {}) });
+    const d = o.kernel.encode(pass, { x: o.x, w: o.w, y: o.y, M, N, K, weightType: o.weightType, ...(o.variant ? { variant: o.variant } : {}), ...(o.splitK ? { splitK: o.splitK } : {}) });
     v = d!.variant;
   }
   return v!;
@@ -187,7 +215,7 @@ async function verify(gpu: GpuContext, kernel: MatmulKernel, log: (m: string) =>
       const wv = fill(N * K, 6);
       const wRef = weightType === 'f16' ? unpackF16Rows(packF16Rows(wv, N, K), N, K) : wv;
       const want = matmulReference(xv, wRef, M, N, K);
-      for (const variant of variants) {
+      for (const [variant, split] of [...variants.map((v) => [v, 0] as const), ['tiled', 3] as const]) {
         if (variantUnsupported(variant, M, weightType, kernel.features)) continue;
         const KP = matmulKStride(K, weightType);
         const x = storageBuffer(device, 'MatmulBench.verify.x', padRows(xv, M, K, KP));
@@ -195,7 +223,7 @@ async function verify(gpu: GpuContext, kernel: MatmulKernel, log: (m: string) =>
         const y = storageBuffer(device, 'MatmulBench.verify.y', M * N * 4);
         const enc = device.createCommandEncoder({ label: 'MatmulBench.verify' });
         const pass = enc.beginComputePass({ label: 'MatmulBench.verify' });
-        kernel.encode(pass, { x, w, y, M, N, K, weightType, variant });
+        kernel.encode(pass, { x, w, y, M, N, K, weightType, variant, ...(split ? { splitK: split } : {}) });
         pass.end();
         device.queue.submit([enc.finish()]);
         const got = new Float32Array(await readBuffer(device, y, M * N * 4));
@@ -211,7 +239,7 @@ async function verify(gpu: GpuContext, kernel: MatmulKernel, log: (m: string) =>
           }
         }
         if (bad) throw new Error(`kernels.matmul: ${variant} ${weightType} ${shapeName(shape)} is wrong: ${bad} mismatches, first ${first}`);
-        checked.push(`${variant}/${weightType}/M=${M}`);
+        checked.push(`${variant}${split ? ` split ${split}` : ''}/${weightType}/M=${M}`);
       }
     }
   }
@@ -231,23 +259,91 @@ const CROSSOVER_SHAPES: Shape[] = [
   [128, 4096, 4096],
 ];
 
-/** A timestamp-timed case of one kernel on one shape (config and variant comparisons). */
-function timedCase(gpu: GpuContext, k: MatmulKernel, shape: Shape, weightType: MatmulWeightType, name: string, extra: BenchCase['params'], variant?: MatmulVariant): BenchCase {
+/** A timestamp-timed case of one kernel on one shape (config, variant and split comparisons). */
+function timedCase(gpu: GpuContext, k: MatmulKernel, shape: Shape, weightType: MatmulWeightType, name: string, extra: BenchCase['params'], variant?: MatmulVariant, splitK?: number): BenchCase {
   const [M, N, K] = shape;
   const flops = 2 * M * N * K;
   const inner = innerReps(gpu, flops);
   let o: OursCase | undefined;
   let timer: GpuTimer | undefined;
+  const v = variant ?? k.choose(M, N, K, weightType);
+  const split = v === 'tiled' ? k.splitFor(M, N, K, weightType, splitK) : { S: 1, KS: matmulKStride(K, weightType) };
   return {
     name,
-    params: { M, N, K, inner, weightType, variant: variant ?? k.choose(M, N, K, weightType), ...extra },
+    params: { M, N, K, inner, weightType, variant: v, split: split.S, slice_k: split.KS, ...extra },
     work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
-    run: () => oursRun(gpu, (o ??= makeOurs(gpu, k, shape, weightType, variant)), (timer ??= new GpuTimer(gpu, 1)), inner)(),
+    run: () => oursRun(gpu, (o ??= makeOurs(gpu, k, shape, weightType, variant, splitK)), (timer ??= new GpuTimer(gpu, 1)), inner)(),
     dispose: () => {
       if (o) destroyOurs(o);
       o = undefined;
       timer?.destroy();
       k.clearBindGroups();
+    },
+  };
+}
+
+/**
+ * The session-1 skinny-subgroup kernel (kernels-matmul-skinny-before.wgsl), dispatched the way the
+ * session-1 wrapper did, with that session's config for the adapter: hardware 256 threads × 4 rows, one
+ * group a workgroup; software 4 threads × 4 rows, 8 groups a workgroup; up to 16 rows of x a workgroup.
+ */
+function beforeSkinnyCase(gpu: GpuContext, shape: Shape, weightType: MatmulWeightType): BenchCase {
+  const { device } = gpu;
+  const [M, N, K] = shape;
+  const flops = 2 * M * N * K;
+  const inner = innerReps(gpu, flops);
+  const cfg = gpu.info.isSoftware ? { WG: 4, GPW: 8 } : { WG: 256, GPW: 1 };
+  const MR = Math.min(16, 2 ** Math.ceil(Math.log2(M)));
+  let state: { bufs: ReturnType<typeof makeBuffers>; timer: GpuTimer; pipeline: GPUComputePipeline; bg: GPUBindGroup; params: GPUBuffer; noR: GPUBuffer } | undefined;
+  const setup = () => {
+    const bufs = makeBuffers(gpu, shape, weightType);
+    const KP = matmulKStride(K, weightType);
+    const params = createBuffer(device, { label: 'MatmulBench.before.params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(params, 0, new Uint32Array([M, N, KP, 0]));
+    const noR = createBuffer(device, { label: 'MatmulBench.before.noResidual', size: 16, usage: GPUBufferUsage.STORAGE });
+    const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
+    const layout = device.createBindGroupLayout({
+      label: 'MatmulBench.before.layout',
+      entries: [entry(0, 'uniform'), entry(1, 'read-only-storage'), entry(2, 'read-only-storage'), entry(3, 'read-only-storage'), entry(4, 'storage')],
+    });
+    const module = device.createShaderModule({ label: 'MatmulBench.before.skinny', code: skinnyBeforeCode });
+    const pipeline = device.createComputePipeline({
+      label: 'MatmulBench.before.skinny',
+      layout: device.createPipelineLayout({ label: 'MatmulBench.before.pipelineLayout', bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main', constants: { ...cfg, MR, NR: 4, WF16: weightType === 'f16' ? 1 : 0, EPILOGUE: 0 } },
+    });
+    const bg = device.createBindGroup({
+      label: 'MatmulBench.before.bindGroup',
+      layout,
+      entries: [params, bufs.x, bufs.w, noR, bufs.y].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    return { bufs, timer: new GpuTimer(gpu, 1), pipeline, bg, params, noR };
+  };
+  return {
+    name: `before skinny matmul ${shapeName(shape)} ${weightType}`,
+    params: { M, N, K, inner, weightType, variant: 'skinny-subgroup (session 1)', config: JSON.stringify({ ...cfg, MR, NR: 4 }) },
+    work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
+    run: async () => {
+      const st = (state ??= setup());
+      const enc = device.createCommandEncoder({ label: 'MatmulBench.before.encoder' });
+      st.timer.begin();
+      const pass = enc.beginComputePass(st.timer.pass('matmul'));
+      pass.setPipeline(st.pipeline);
+      pass.setBindGroup(0, st.bg);
+      for (let i = 0; i < inner; i++) pass.dispatchWorkgroups(Math.ceil(N / 4 / cfg.GPW), 1, Math.ceil(M / MR));
+      pass.end();
+      st.timer.end(enc);
+      device.queue.submit([enc.finish()]);
+      const t = await st.timer.read();
+      return { ms: t.totalMs / inner, method: t.method };
+    },
+    dispose: () => {
+      if (!state) return;
+      for (const b of Object.values(state.bufs)) b.destroy();
+      state.timer.destroy();
+      state.params.destroy();
+      state.noR.destroy();
+      state = undefined;
     },
   };
 }
@@ -295,11 +391,12 @@ export const kernelsMatmulSuite: BenchSuite = {
       const base = { M, N, K, inner };
       for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
         const variant = kernel.choose(M, N, K, weightType);
+        const split = variant === 'tiled' ? kernel.splitFor(M, N, K, weightType).S : 1;
         // Buffers are made when the case first runs and destroyed in dispose, so one shape's are live at a time.
         let o: OursCase | undefined;
         let timer: GpuTimer | undefined;
         const wall: number[] = [];
-        const params: BenchCase['params'] = { ...base, weightType, impl: 'ours', variant, timing: 'gpu-timestamp; wall_ms: submit to readback' };
+        const params: BenchCase['params'] = { ...base, weightType, impl: 'ours', variant, split, timing: 'gpu-timestamp; wall_ms: submit to readback' };
         cases.push({
           name: `matmul ${shapeName(shape)} ours ${weightType}`,
           params,
@@ -372,6 +469,35 @@ export const kernelsMatmulSuite: BenchSuite = {
           if (variantUnsupported(variant, shape[0], 'f32', kernel.features)) continue;
           cases.push(timedCase(gpu, kernel, shape, 'f32', `variant ${variant} matmul ${shapeName(shape)} f32`, { auto: kernel.choose(...shape, 'f32') }, variant));
         }
+      }
+      // Split-K: S = 1 is the tiled choice before split-K; the automatic rule's S is in each case's params.
+      const k64 = new MatmulKernel(gpu, cache, TILE64_CONFIG);
+      for (const shape of SPLIT_SHAPES) {
+        const auto = kernel.splitFor(...shape, 'f32').S;
+        for (const S of SPLITS) {
+          if (kernel.splitFor(...shape, 'f32', S).S !== S) continue; // K too short for S slices of BK
+          if (S * shape[0] * shape[1] * 4 > HARDWARE_CONFIG.splitK.maxWorkspaceBytes) continue; // the rule's workspace cap
+          cases.push(timedCase(gpu, kernel, shape, 'f32', `split S=${S} matmul ${shapeName(shape)} f32`, { auto_split: auto, config: HARDWARE_CONFIG.name }, 'tiled', S));
+        }
+        for (const S of [1, 2, 4]) {
+          cases.push(timedCase(gpu, k64, shape, 'f32', `split64 S=${S} matmul ${shapeName(shape)} f32`, { auto_split: auto, config: TILE64_CONFIG.name }, 'tiled', S));
+        }
+      }
+    }
+    // Hardware skinny alternatives to HARDWARE_CONFIG's 256 threads × <= 8 rows of x.
+    if (!gpu.info.isSoftware) {
+      for (const skinny of [{ wg: 256, maxRows: 4 }, { wg: 128, maxRows: 8 }]) {
+        const ks = new MatmulKernel(gpu, cache, { ...HARDWARE_CONFIG, name: `hardware with skinny ${skinny.wg} threads x <= ${skinny.maxRows} rows of x`, skinny });
+        for (const shape of BEFORE_SKINNY_SHAPES) {
+          cases.push(timedCase(gpu, ks, shape, 'f32', `skinny wg${skinny.wg} rows${skinny.maxRows} matmul ${shapeName(shape)} f32`, { config: ks.config.name }, 'skinny-subgroup'));
+        }
+      }
+    }
+    // The session-1 skinny kernel on the decode shapes (before/after: the `ours` cases are after).
+    for (const shape of gpu.info.isSoftware ? BEFORE_SKINNY_SHAPES.slice(0, 1) : BEFORE_SKINNY_SHAPES) {
+      for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
+        if (!gpu.hasSubgroups) continue;
+        cases.push(beforeSkinnyCase(gpu, shape, weightType));
       }
     }
     return cases;
