@@ -129,18 +129,25 @@ export interface MatmulConfig {
  * bench/results/kernels-matmul-h200.json): tiled 2048³ f32 40.1 TFLOP/s with this tile vs 25.7 (64 × 64
  * tiles, 4 × 4 each), 11.0 (128 × 64, BK 16) and 10.0 (128 × 128, BK 16); skinny 1×4096×4096 f16 8.1 µs
  * (4.1 TB/s of weights) vs 15.6 µs (128 threads), 24.7 µs (2 rows a workgroup), 21.8 µs (64 threads).
- * Split-K: written for the H100/H200 (132 SMs; about 2 of these 256-thread, 16 KiB workgroups fit an SM):
- * a grid of fewer than 132 workgroups leaves SMs idle (128×4096×4096 is 32 workgroups, 10 TFLOP/s), so
- * it is split until it has >= 256 workgroups (about 2 per SM, the 2048³ grid, which runs at 40 TFLOP/s
- * unsplit); slices of at least 256 k columns, at most 16 slices and 64 MiB of partials. On a smaller GPU
- * this splits a little more than needed (the partials' extra traffic), never less.
+ * Split-K: written for the H100/H200 (132 SMs): a grid of fewer than 132 of these workgroups leaves SMs
+ * idle (128×4096×4096 is 32 workgroups), so it is split until it has >= 256 workgroups (about 2 per SM;
+ * 2048³'s grid, which runs at 39-40 TFLOP/s unsplit and is not split), in slices of at least 64 k columns,
+ * at most 16 slices and 64 MiB of partials. Measured on an H200 (bench/results/kernels-matmul-h200-session2.json,
+ * `split S=...` cases, one block per shape, S = 1 being the unsplit kernel; the rule's S starred):
+ * 128×4096×4096 455 µs -> S=2 239, S=4 136, S=8* 144, S=16 168; 128×4096(N)×14336(K) 8205 -> S=4 1632,
+ * S=8* 1561; 256×4096×4096 1210 -> S=2 689, S=4* 684; 1024³ 657 -> S=4* 237; 512³ 125 -> S=8* 43;
+ * 128×768×768 116 -> S=8* 22; 512×4096×4096 (128 workgroups) 1752 -> S=2* 1750 (no gain, no loss), S=4 1940.
+ * The same run showed 2-3x differences between cases of one kernel and shape with fresh buffers, so the
+ * rule follows each shape's own block, not single figures. A 64 × 64 tile (`split64` cases) won only on the
+ * smallest shapes (512³ 27 µs, 128×768×768 17 µs) and lost 1.5-1.8x on the 4096-wide ones: not used.
+ * On a smaller GPU this splits a little more than needed (the partials' extra traffic), never less.
  */
 export const HARDWARE_CONFIG: MatmulConfig = {
   name: 'hardware: tiled 128x128 (16x16 threads, 8x8 each, BK 8), split-K below 132 workgroups; skinny 256 threads x 4 rows of W x <= 8 rows of x',
   tiled: { wgx: 16, wgy: 16, tm: 8, tn: 8, bk: 8 },
   skinny: { wg: 256, maxRows: 8 },
   skinnyMaxM: 64,
-  splitK: { belowWorkgroups: 132, targetWorkgroups: 256, maxSplit: 16, minSliceK: 256, maxWorkspaceBytes: 64 << 20 },
+  splitK: { belowWorkgroups: 132, targetWorkgroups: 256, maxSplit: 16, minSliceK: 64, maxWorkspaceBytes: 64 << 20 },
 };
 
 /**

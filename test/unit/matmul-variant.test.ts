@@ -108,7 +108,7 @@ describe('skinnyRows', () => {
 describe('chooseSplitK (the tiled split-K rule)', () => {
   const KP = (k: number) => Math.ceil(k / 4) * 4;
   // [M, N, K, expected S] under HARDWARE_CONFIG (128 × 128 tiles, split below 132 workgroups, target 256,
-  // <= 16 slices of >= 256 columns, <= 64 MiB of partials).
+  // <= 16 slices of >= 64 columns, <= 64 MiB of partials).
   const hardware: Array<[number, number, number, number, string]> = [
     [2048, 2048, 2048, 1, '256 workgroups: enough'],
     [4096, 4096, 4096, 1, '1024 workgroups'],
@@ -117,9 +117,10 @@ describe('chooseSplitK (the tiled split-K rule)', () => {
     [128, 4096, 4096, 8, '32 workgroups -> 256, slices of 512'],
     [128, 4096, 14336, 8, '32 workgroups -> 256'],
     [256, 4096, 4096, 4, '64 -> 256'],
-    [128, 768, 768, 2, '6 workgroups: 256 would need 64 slices; 16 max; slices >= 256 columns: 2 of 384'],
+    [128, 768, 768, 8, '6 workgroups: 256 would need 64 slices; 16 max; slices >= 64 columns: 8 of 96'],
+    [512, 512, 512, 8, '16 workgroups: 16 slices would be 32 columns: 8 of 64'],
     [129, 260, 40, 1, 'K = 40 is shorter than one minimum slice'],
-    [65, 130, 520, 2, 'the GPU test case: 2 slices of 264 and 256'],
+    [65, 130, 520, 8, 'the GPU test case: 8 slices of 72 columns, the last 16'],
     [128, 128256, 4096, 1, 'an LM head: 1002 workgroups'],
   ];
   for (const [M, N, K, want, why] of hardware) {
