@@ -7,8 +7,9 @@
  *                      +-- while the GPU runs step N: telemetry of step N-1 (its request events to the
  *                          listeners, the step listeners: pool mirror, run recorder, batching)
  *
- * Only schedule and update sit on the critical path between two GPU steps: step N+1's inputs are step
- * N's sampled tokens, read back to the CPU. Telemetry of step N needs nothing of step N+1, so it runs in
+ * Only schedule, update and the step-end listeners (onStepEnd: those that must read the pool exactly as
+ * the step left it) sit on the critical path between two GPU steps: step N+1's inputs are step N's
+ * sampled tokens, read back to the CPU. The rest of step N's telemetry needs nothing of step N+1, so it runs in
  * the GPU's shadow of the next step (`overlapTelemetry`, on by default); it runs at once when no next step
  * follows (nothing left to do, idle, paused, single-step, or any call that emits outside a step), so no
  * event is ever held back from a listener when the engine stops.
@@ -67,6 +68,7 @@ export class Engine {
   /** n of each listened request: its listener stays until all n samples ended. */
   private readonly numSamplesOf = new Map<string, number>();
   private readonly stepListeners = new Set<StepListener>();
+  private readonly stepEndListeners = new Set<(record: EngineStepRecord) => void>();
   /** Requests whose arrival time is in the future (workloads), sorted by arrival. */
   private pending: RequestSpec[] = [];
   private stepIndex = 0;
@@ -246,9 +248,20 @@ export class Engine {
     return this.pending[0]?.arrivalTime ?? null;
   }
 
+  /** Hears each step's record and events: with overlapTelemetry, while the GPU runs the next step. */
   onStep(fn: StepListener): () => void {
     this.stepListeners.add(fn);
     return () => this.stepListeners.delete(fn);
+  }
+
+  /**
+   * Hears each step's record at the step's end, before the next step is scheduled: for listeners that
+   * read the live pool or scheduler and must see them exactly as the step left them (the pool mirror).
+   * Runs on the critical path; keep it cheap.
+   */
+  onStepEnd(fn: (record: EngineStepRecord) => void): () => void {
+    this.stepEndListeners.add(fn);
+    return () => this.stepEndListeners.delete(fn);
   }
 
   private emit(e: RequestEvent): void {
@@ -399,6 +412,7 @@ export class Engine {
     const events = this.events;
     this.events = [];
     const outbox = this.takeOutbox();
+    for (const fn of this.stepEndListeners) fn(record);
     const cpu3 = performance.now();
     record.cpuMs = cpuSchedule + (cpu3 - cpu1);
     record.telemetryMs = cpu3 - cpu2;

@@ -376,6 +376,9 @@ export class EngineService {
       this.mirror = new PoolMirror(numPages);
       this.loop = new EngineLoop(this.engine, (e) => this.onLoopError(e));
       this.engine.onStep((rec, events) => this.onStep(rec, events));
+      // The mirror reads the live pool, so at the step's end (not in the next step's GPU shadow). Only the
+      // pages the step touched: O(pages) per step was most of the telemetry cost at 16k pages.
+      this.engine.onStepEnd(() => this.mirror?.updateStep(this.engine!, this.engine!.lastPageEvents));
     }
     const engine = this.engine;
     const { pageBytes, numPages } = engine.engineConfig;
@@ -667,8 +670,6 @@ export class EngineService {
   }
 
   private onStep(rec: EngineStepRecord, events: RequestEvent[]): void {
-    // Only the pages the step touched (O(pages) per step was most of the telemetry cost at 16k pages).
-    this.mirror?.updateStep(this.engine!, this.engine!.lastPageEvents);
     if (this.textRequests.size || this.closedLoop) this.followRequests(events);
     this.recorder.onEvents(events, this.engine!.schedulerState);
     this.recorder.onStep(rec);
@@ -708,6 +709,14 @@ export class EngineService {
 
   /** Sends what accumulated since the last batch to every telemetry listener. */
   flush(): void {
+    // The last step's telemetry may still wait for the next step's GPU work: run it now, so the batch
+    // carries every finished step and the mirror (updated at each step's end) matches its last record.
+    // (Before the timer is cleared: the step listener it runs must not schedule another flush.)
+    try {
+      this.engine?.flushTelemetry();
+    } catch (e) {
+      this.notices.push(`telemetry listener failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.flushTimer = null;
     this.lastFlush = performance.now();
     const m = this.mirror;

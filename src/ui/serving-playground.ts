@@ -426,7 +426,7 @@ export class ServingPlayground extends LitElement {
             <h2>Kernel profile ${simulated ? html`<small>simulated</small>` : nothing}</h2>
             <kernel-profile-view
               .simulated=${simulated}
-              .data=${{ kernels: s.kernelTotals(), gpuMs: s.totals.gpuMs, flops: s.totals.flops, bytes: s.totals.bytes, steps: s.totals.steps, cpuMs: s.totals.cpuMs, telemetryMs: s.totals.telemetryMs, timing: last?.timing ?? '—' }}
+              .data=${{ kernels: s.kernelTotals(), gpuMs: s.totals.gpuMs, flops: s.totals.flops, bytes: s.totals.bytes, steps: s.totals.steps, cpuMs: s.totals.cpuMs, telemetryMs: s.totals.telemetryMs, overlappedMs: s.totals.overlappedMs, timing: last?.timing ?? '—' }}
             ></kernel-profile-view>
           </section>`
         : nothing}

@@ -79,7 +79,7 @@ export class TelemetryStore {
    * `staticWaitSteps` (steps where static batching held waiting requests back).
    */
   totals = {
-    steps: 0, gpuMs: 0, flops: 0, bytes: 0, outputTokens: 0, prefillTokens: 0, decodeTokens: 0, preemptions: 0, prefixHitPages: 0, allocatedPages: 0, finished: 0, rejected: 0, cpuMs: 0, telemetryMs: 0,
+    steps: 0, gpuMs: 0, flops: 0, bytes: 0, outputTokens: 0, prefillTokens: 0, decodeTokens: 0, preemptions: 0, prefixHitPages: 0, allocatedPages: 0, finished: 0, rejected: 0, cpuMs: 0, telemetryMs: 0, overlappedMs: 0,
     gangsAdmitted: 0, gangRequeues: 0, gangWaitSteps: 0, gangBlockedSteps: 0, forks: 0, staticWaitSteps: 0,
   };
   last: EngineStepRecord | null = null;
@@ -198,6 +198,7 @@ export class TelemetryStore {
     t.allocatedPages += rec.pageEvents.allocated;
     t.cpuMs += rec.cpuMs;
     t.telemetryMs += rec.telemetryMs;
+    t.overlappedMs += rec.overlappedMs ?? 0;
     for (const k of rec.kernels) this.kernels.set(k.label, (this.kernels.get(k.label) ?? 0) + k.ms);
     let gangBlocked = false;
     let staticBlocked = false;

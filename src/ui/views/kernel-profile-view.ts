@@ -17,6 +17,8 @@ export interface KernelProfileData {
   steps: number;
   cpuMs: number;
   telemetryMs: number;
+  /** Of telemetryMs, the part that ran while the GPU executed the next step. */
+  overlappedMs: number;
   timing: string;
 }
 
@@ -61,7 +63,7 @@ export class KernelProfileView extends LitElement {
         </tbody>
       </table>
       <p class="note">
-        ${fmtInt(d.steps)} steps, ${fmtMs(d.gpuMs)} of GPU time (${d.timing}). Building step records took ${fmtPct((100 * d.telemetryMs) / Math.max(1e-9, d.cpuMs))} of the engine's own CPU time (scheduling and bookkeeping${this.simulated ? '; the simulated GPU costs none' : ''}).
+        ${fmtInt(d.steps)} steps, ${fmtMs(d.gpuMs)} of GPU time (${d.timing}). Building step records took ${fmtPct((100 * d.telemetryMs) / Math.max(1e-9, d.cpuMs))} of the engine's own CPU time (scheduling and bookkeeping${this.simulated ? '; the simulated GPU costs none' : ''})${d.overlappedMs > 0 ? html`; ${fmtPct((100 * d.overlappedMs) / Math.max(1e-9, d.telemetryMs))} of it ran while the GPU worked on the next step` : ''}.
         ${this.simulated ? 'Simulated: shares are the roofline terms of the cost model, not measured kernels.' : ''}
       </p>
     `;
