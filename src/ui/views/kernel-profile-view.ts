@@ -63,7 +63,7 @@ export class KernelProfileView extends LitElement {
         </tbody>
       </table>
       <p class="note">
-        ${fmtInt(d.steps)} steps, ${fmtMs(d.gpuMs)} of GPU time (${d.timing}). Building step records took ${fmtPct((100 * d.telemetryMs) / Math.max(1e-9, d.cpuMs))} of the engine's own CPU time (scheduling and bookkeeping${this.simulated ? '; the simulated GPU costs none' : ''})${d.overlappedMs > 0 ? html`; ${fmtPct((100 * d.overlappedMs) / Math.max(1e-9, d.telemetryMs))} of it ran while the GPU worked on the next step` : ''}.
+        ${fmtInt(d.steps)} steps, ${fmtMs(d.gpuMs)} of GPU time (${d.timing}). Telemetry (step records, request events, listeners) took ${fmtPct((100 * d.telemetryMs) / Math.max(1e-9, d.cpuMs))} of the engine's own CPU time (scheduling, bookkeeping and telemetry${this.simulated ? '; the simulated GPU costs none' : ''})${d.overlappedMs > 0 ? html`; ${fmtPct((100 * d.overlappedMs) / Math.max(1e-9, d.telemetryMs))} of it ran while the GPU worked on the next step, costing no step time on a hardware GPU (a software adapter runs the GPU's work on the same CPU cores)` : ''}.
         ${this.simulated ? 'Simulated: shares are the roofline terms of the cost model, not measured kernels.' : ''}
       </p>
     `;
