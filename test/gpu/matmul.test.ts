@@ -160,8 +160,8 @@ describe('matmul vs reference', () => {
     { M: 129, N: 260, K: 40, weightType: 'f32', residual: 'accumulate', config: HARDWARE_CONFIG },
     { M: 3, N: 130, K: 72, weightType: 'f16', residual: 'none', config: HARDWARE_CONFIG },
     { M: 33, N: 130, K: 72, weightType: 'f16', residual: 'none', config: HARDWARE_CONFIG }, // auto: chunked skinny (M <= 64)
-    // auto: 2 workgroups of 128 × 128 < 132, so the hardware rule splits K = 520 in 8 slices of 72 (the last 16)
-    { M: 65, N: 130, K: 520, weightType: 'f32', residual: 'accumulate', config: HARDWARE_CONFIG },
+    // auto: 2 workgroups of 128 × 128 < 132, so the hardware rule splits K = 136 in 2 slices of 72 and 64
+    { M: 65, N: 130, K: 136, weightType: 'f32', residual: 'accumulate', config: HARDWARE_CONFIG },
   );
   // (The hardware config's skinny with the workgroup-memory tree runs in the no-subgroups test below; the
   // kernels.matmul benchmark checks every variant against the reference on the real GPU before timing.)
@@ -181,7 +181,7 @@ describe('matmul vs reference', () => {
       if (c.variant) expect(variant).toBe(c.variant);
       else expect(variant).toBe(kernel.choose(c.M, c.N, c.K, c.weightType));
       expect(split).toBe(variant === 'tiled' ? kernel.splitFor(c.M, c.N, c.K, c.weightType, c.splitK).S : 1);
-      if (c.config === HARDWARE_CONFIG && c.K === 520) expect(split).toBe(8); // the hardware rule's split, not a forced one
+      if (c.config === HARDWARE_CONFIG && c.K === 136) expect(split).toBe(2); // the hardware rule's split, not a forced one
       kernel.destroy();
       check(y, c, variant!);
     });

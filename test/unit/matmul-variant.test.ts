@@ -120,7 +120,8 @@ describe('chooseSplitK (the tiled split-K rule)', () => {
     [128, 768, 768, 8, '6 workgroups: 256 would need 64 slices; 16 max; slices >= 64 columns: 8 of 96'],
     [512, 512, 512, 8, '16 workgroups: 16 slices would be 32 columns: 8 of 64'],
     [129, 260, 40, 1, 'K = 40 is shorter than one minimum slice'],
-    [65, 130, 520, 8, 'the GPU test case: 8 slices of 72 columns, the last 16'],
+    [65, 130, 136, 2, 'the GPU test case: 2 slices of 72 and 64 columns'],
+    [65, 130, 520, 8, '8 slices of 72 columns, the last 16'],
     [128, 128256, 4096, 1, 'an LM head: 1002 workgroups'],
   ];
   for (const [M, N, K, want, why] of hardware) {
