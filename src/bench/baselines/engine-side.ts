@@ -47,31 +47,39 @@ export class EngineSide {
 
   /**
    * Submits every prompt at once (greedy, `maxTokens` new tokens each) and steps until all are done. A
-   * token's time is when the step that sampled it returned (one time for all the tokens of a step, as a
-   * caller awaiting the step sees them).
+   * token's time is when its event reached the listener (the engine may deliver a step's tokens while
+   * the next step runs on the GPU); the events of one synchronous delivery (one step's tokens of every
+   * request) share one time, so arrival times count delivery rounds, not requests.
    */
   async run(prompts: readonly (readonly number[])[], maxTokens: number): Promise<Timeline> {
     const tokens: number[][] = prompts.map(() => []);
     const times: number[][] = prompts.map(() => []);
     const failures: string[] = [];
+    let roundTime: number | null = null;
+    const now = () => {
+      if (roundTime === null) {
+        roundTime = performance.now();
+        queueMicrotask(() => (roundTime = null));
+      }
+      return roundTime;
+    };
     const startMs = performance.now();
     prompts.forEach((p, i) => {
       this.svc.submit(
         { requestId: `baseline-${this.numSubmitted++}`, tenant: 'bench', model: 'm', promptTokenIds: p, maxTokens, sampling: { temperature: 0, topP: 1, topK: 0, seed: 0 } },
         (e) => {
-          if (e.kind === 'token') tokens[i]!.push(...e.tokenIds);
-          else if (e.kind === 'finished' && e.reason !== 'length') failures.push(`request ${i}: ${e.reason} (${e.detail ?? 'no detail'})`);
+          if (e.kind === 'token') {
+            const t = now();
+            for (const id of e.tokenIds) {
+              tokens[i]!.push(id);
+              times[i]!.push(t);
+            }
+          } else if (e.kind === 'finished' && e.reason !== 'length') failures.push(`request ${i}: ${e.reason} (${e.detail ?? 'no detail'})`);
         },
       );
     });
     const engine = this.svc.currentEngine!;
-    while (engine.numUnfinished > 0) {
-      await engine.step();
-      const t = performance.now();
-      tokens.forEach((ts, i) => {
-        while (times[i]!.length < ts.length) times[i]!.push(t);
-      });
-    }
+    while (engine.numUnfinished > 0) await engine.step();
     const endMs = performance.now();
     if (failures.length) throw new Error(`our engine did not finish every request with its ${maxTokens} tokens: ${failures.join('; ')}`);
     return { tokens, times, startMs, endMs };
