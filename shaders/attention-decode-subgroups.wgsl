@@ -23,7 +23,7 @@
 //   after the loop the KP key slots merge (m, l, acc) with a butterfly over offsets LK .. WG / 2.
 //   Lanes of key slot 0 write the output (numSplits = 1) or the split's partials (attention-reduce.wgsl).
 // Registers per lane: G * DQ query quads and accumulators (DQ = ceil(D / 4 / LK)); TS picks the smallest
-// LK with G * DQ <= 16 (at most 32: MAX_RQ), e.g. D 8, G 2, WG 4: LK 1, 4 keys in flight.
+// LK with G * DQ <= 16 (MAX_RQ), e.g. D 8, G 2, WG 4: LK 1, 4 keys in flight.
 // Variants: PAGED (block-table lookup) as attention.wgsl; otherwise none.
 enable subgroups;
 
@@ -34,9 +34,11 @@ enable subgroups;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;  // [numTokens][numHeads][D / 4]
 @group(0) @binding(5) var<storage, read_write> partials: array<vec4f>; // [numSplitItems][numKvHeads][G][D / 4 + 1]: acc | (m, l, 0, 0)
 
-const MAX_RQ = 32u;  // G * DQ bound (query and accumulator registers)
-const MAX_DQ = 32u;  // DQ bound (K and V quads of one key)
-const MAX_G = 32u;   // G bound
+// Register bounds: G * DQ <= 16 (TS checks). Function-scope arrays cannot be override-sized, and every
+// array is zero-initialised, so keep them small (and the K/V quads declared once, outside the key loop).
+const MAX_RQ = 16u;  // G * DQ bound (query and accumulator registers)
+const MAX_DQ = 16u;  // DQ bound (K and V quads of one key)
+const MAX_G = 16u;   // G bound
 const NEG = -1.0e30; // masked score (finite: exp(NEG - NEG) stays a number; p is forced to 0)
 
 override D: u32 = 64u;       // head dim (multiple of 4, <= 128)
@@ -114,12 +116,12 @@ fn main(@builtin(subgroup_invocation_id) lane: u32, @builtin(workgroup_id) wid: 
   }
 
   let iters = (n + KP - 1u) / KP;
+  var kq: array<vec4f, MAX_DQ>;
+  var vq: array<vec4f, MAX_DQ>;
   for (var it = 0u; it < iters; it++) {
     let jj = it * KP + ks;
     let valid = jj < n;
     let kb = keyBase(kvBase, kvh, kvStart + select(0u, jj, valid));
-    var kq: array<vec4f, MAX_DQ>;
-    var vq: array<vec4f, MAX_DQ>;
     for (var dq = 0u; dq < DQ; dq++) {
       let d = dq * LK + l;
       kq[dq] = select(vec4f(0.0), pool[kb + min(d, D4 - 1u)], d < D4);

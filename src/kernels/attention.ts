@@ -65,11 +65,11 @@ export interface AttentionConfig {
 
 export type DecodeKernel = 'tile' | 'subgroup';
 
-/** Lanes per key for the subgroup decode kernel: the smallest power of two <= wg with G * ceil(D / 4 / LK) <= 16 query/accumulator quads per lane; 0 when even LK = wg leaves more than 32. */
+/** Lanes per key for the subgroup decode kernel: the smallest power of two <= wg with G * ceil(D / 4 / LK) <= 16 query/accumulator quads per lane (the shader's MAX_RQ); 0 when even LK = wg leaves more. */
 export function subgroupDecodeLanes(headDim: number, group: number, wg: number): number {
   const d4 = headDim / 4;
   for (let lk = 1; lk <= wg; lk *= 2) if (group * Math.ceil(d4 / lk) <= 16) return lk;
-  return group * Math.ceil(d4 / wg) <= 32 && group <= 32 ? wg : 0;
+  return 0;
 }
 
 /**
@@ -385,7 +385,7 @@ export class PagedAttention {
       if (!gpu.hasSubgroups) throw new RangeError(`${this.label}: decodeKernel 'subgroup' needs the subgroups feature.`);
       const wg = subgroupWorkgroupSize(gpu);
       const lk = subgroupDecodeLanes(headDim, this.group, wg);
-      if (!lk) throw new RangeError(`${this.label}: decodeKernel 'subgroup' holds at most 32 query quads per lane (group ${this.group}, head dim ${headDim}).`);
+      if (!lk) throw new RangeError(`${this.label}: decodeKernel 'subgroup' holds at most 16 query quads per lane (group ${this.group}, head dim ${headDim}).`);
       this.decodeSpec = {
         label: `${this.label}.decodeSubgroupPipeline`,
         code: decodeSubgroupCode,
