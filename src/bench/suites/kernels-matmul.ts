@@ -2,14 +2,16 @@
  * `kernels.matmul`: GFLOP/s of our matmul (src/kernels/matmul.ts) against TensorFlow.js's WebGPU backend
  * (`tf.matMul`) on the issue's shapes, f32 and packed-f16 weights, run side by side on one device.
  *
- * For each shape, in this order (interleaved case by case, so both see the same machine state):
+ * For each shape, three cases whose repetitions run round-robin (each repetition of the first case runs
+ * one repetition of all three, the order rotating, and the other two cases report those samples), so all
+ * three see the same moments of a noisy machine:
  *   `... ours f32`    our kernel; each repetition records `inner` dispatches in one timed pass and reads y
  *                     back, so it is timed two ways at once: GPU timestamps per dispatch (the case's ms)
  *                     and wall clock from encoding to y on the CPU (params wall_median_ms, wall_gflops)
  *   `... ours f16`    the same with packed-f16 weights
  *   `... tfjs f32 wall`  tf.matMul(x, W, false, true) `inner` times, then `await data()` (reads y back)
- * The tfjs case's params carry the speed ratios ours/tfjs (tfjs ms ÷ our ms, medians of the last 5
- * samples of each case, i.e. timed repetitions), wall against wall (the like-for-like figure) and our
+ * The tfjs case's params carry the speed ratios ours/tfjs: per round, tfjs ms ÷ our ms, then the median
+ * over the last 5 rounds (timed repetitions), wall against wall (the like-for-like figure) and our
  * timestamps against tfjs wall; the suite logs them too. tfjs has no f16 weights: the f16 ratios compare
  * against its f32 product. GB/s columns are effective weight reads (W bytes / time).
  *
@@ -382,72 +384,111 @@ export const kernelsMatmulSuite: BenchSuite = {
       const [M, N, K] = shape;
       const flops = 2 * M * N * K;
       const inner = innerReps(gpu, flops);
-      const samples = new Map<string, number[]>();
-      const recorded = (key: string, run: () => Promise<BenchSample>) => async () => {
-        const s = await run();
-        (samples.get(key) ?? samples.set(key, []).get(key)!).push(s.ms);
-        return s;
-      };
       const base = { M, N, K, inner };
-      for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
+      // One repetition of each implementation. Buffers and tensors are made on first use and freed in the
+      // disposes, so one shape's are live at a time.
+      type Impl = 'f32' | 'f16' | 'tfjs';
+      const impls: Impl[] = typeof tf === 'string' ? ['f32', 'f16'] : ['f32', 'f16', 'tfjs'];
+      const ours: Partial<Record<Impl, { o: OursCase; timer: GpuTimer }>> = {};
+      const wall: Record<Impl, number[]> = { f32: [], f16: [], tfjs: [] };
+      let a: TfTensor | undefined;
+      let b: TfTensor | undefined;
+      const runOnce = async (impl: Impl): Promise<BenchSample> => {
+        if (impl === 'tfjs') {
+          const t = tf as Tf;
+          a ??= t.tensor2d(fill(M * K, 1), [M, K]);
+          b ??= t.tensor2d(fill(N * K, 2), [N, K]);
+          const t0 = performance.now();
+          let c: TfTensor | undefined;
+          for (let i = 0; i < inner; i++) {
+            c?.dispose();
+            c = t.matMul(a, b, false, true);
+          }
+          await c!.data();
+          c!.dispose();
+          const ms = (performance.now() - t0) / inner;
+          wall.tfjs.push(ms);
+          return { ms, method: 'wall-clock' };
+        }
+        const st = (ours[impl] ??= { o: makeOurs(gpu, kernel, shape, impl), timer: new GpuTimer(gpu, 1) });
+        return oursRun(gpu, st.o, st.timer, inner, (ms) => wall[impl].push(ms))();
+      };
+      // Round-robin: the first case's repetition runs one repetition of every implementation (the order
+      // rotating from round to round) and queues the others' samples; the other cases return those (or run
+      // themselves when the first case was filtered out). So the three see the same machine moments.
+      interface Round { ts: Partial<Record<Impl, BenchSample>>; wall: Partial<Record<Impl, number>> }
+      const rounds: Round[] = [];
+      const queued: Record<Impl, BenchSample[]> = { f32: [], f16: [], tfjs: [] };
+      const round = async (): Promise<BenchSample> => {
+        const r: Round = { ts: {}, wall: {} };
+        for (let i = 0; i < impls.length; i++) {
+          const impl = impls[(i + rounds.length) % impls.length]!;
+          r.ts[impl] = await runOnce(impl);
+          r.wall[impl] = wall[impl].at(-1)!;
+        }
+        rounds.push(r);
+        for (const impl of impls) if (impl !== 'f32') queued[impl].push(r.ts[impl]!);
+        return r.ts.f32!;
+      };
+      const take = (impl: Impl) => async () => queued[impl].shift() ?? runOnce(impl);
+      /** Median over the last 5 rounds of tfjs ms ÷ ours ms, both from the same round. */
+      const pairedRatio = (oursMs: (r: Round) => number | undefined) =>
+        recentMedian(rounds.slice(-5).map((r) => r.wall.tfjs! / oursMs(r)!).filter(Number.isFinite));
+      // Freed after the last of the shape's cases is disposed (the runner disposes unselected cases unrun, maybe first).
+      let disposals = 0;
+      const numCases = impls.length;
+      const freeShape = () => {
+        if (++disposals < numCases) return;
+        for (const st of Object.values(ours)) {
+          destroyOurs(st.o);
+          st.timer.destroy();
+        }
+        a?.dispose();
+        b?.dispose();
+        kernel.clearBindGroups();
+      };
+      const timing = 'gpu-timestamp; wall_ms: submit to readback; round-robin with the other implementations of this shape';
+      for (const weightType of ['f32', 'f16'] as const) {
         const variant = kernel.choose(M, N, K, weightType);
         const split = variant === 'tiled' ? kernel.splitFor(M, N, K, weightType).S : 1;
-        // Buffers are made when the case first runs and destroyed in dispose, so one shape's are live at a time.
-        let o: OursCase | undefined;
-        let timer: GpuTimer | undefined;
-        const wall: number[] = [];
-        const params: BenchCase['params'] = { ...base, weightType, impl: 'ours', variant, split, timing: 'gpu-timestamp; wall_ms: submit to readback' };
+        const params: BenchCase['params'] = { ...base, weightType, impl: 'ours', variant, split, timing };
         cases.push({
           name: `matmul ${shapeName(shape)} ours ${weightType}`,
           params,
           work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
-          run: recorded(`${weightType}-ts`, () =>
-            oursRun(gpu, (o ??= makeOurs(gpu, kernel, shape, weightType)), (timer ??= new GpuTimer(gpu, 1)), inner, (ms) => {
-              wall.push(ms);
-              (samples.get(`${weightType}-wall`) ?? samples.set(`${weightType}-wall`, []).get(`${weightType}-wall`)!).push(ms);
-            })()),
+          run: weightType === 'f32' ? round : take('f16'),
           dispose: () => {
-            params['wall_median_ms'] = Number(recentMedian(wall).toPrecision(4));
-            params['wall_gflops'] = Number((flops / (recentMedian(wall) * 1e6)).toPrecision(4));
-            if (o) destroyOurs(o);
-            o = undefined;
-            timer?.destroy();
-            kernel.clearBindGroups();
+            params['wall_median_ms'] = Number(recentMedian(wall[weightType]).toPrecision(4));
+            params['wall_gflops'] = Number((flops / (recentMedian(wall[weightType]) * 1e6)).toPrecision(4));
+            freeShape();
           },
         });
       }
       if (typeof tf !== 'string') {
-        let a: TfTensor | undefined;
-        let b: TfTensor | undefined;
-        const params: BenchCase['params'] = { ...base, weightType: 'f32', impl: 'tfjs', timing: 'wall-clock (calls to await data())' };
+        const params: BenchCase['params'] = { ...base, weightType: 'f32', impl: 'tfjs', timing: 'wall-clock (calls to await data()); round-robin with ours' };
         cases.push({
           name: `matmul ${shapeName(shape)} tfjs f32 wall`,
           params,
           work: { flops, bytes: matmulWeightBytes(N, K, 'f32') },
-          run: recorded('tfjs', async () => {
-            a ??= tf.tensor2d(fill(M * K, 1), [M, K]);
-            b ??= tf.tensor2d(fill(N * K, 2), [N, K]);
-            const t0 = performance.now();
-            let c: TfTensor | undefined;
-            for (let i = 0; i < inner; i++) {
-              c?.dispose();
-              c = tf.matMul(a, b, false, true);
-            }
-            await c!.data();
-            c!.dispose();
-            return { ms: (performance.now() - t0) / inner, method: 'wall-clock' };
-          }),
+          run: take('tfjs'),
           dispose: () => {
-            a?.dispose();
-            b?.dispose();
-            const tfjs = recentMedian(samples.get('tfjs') ?? []);
             const parts: string[] = [];
-            for (const key of ['f32-wall', 'f32-ts', 'f16-wall', 'f16-ts']) {
-              const ratio = tfjs / recentMedian(samples.get(key) ?? []);
-              params[`ratio_${key.replace('-', '_')}`] = Number(ratio.toFixed(3));
-              parts.push(`${key} ${ratio.toFixed(2)}x`);
+            if (rounds.length) {
+              const n = rounds.length;
+              for (const impl of ['f32', 'f16'] as const) {
+                const ratios: Array<[string, number]> = [
+                  ['wall', pairedRatio((r) => r.wall[impl])],
+                  ['ts', pairedRatio((r) => r.ts[impl]?.ms)],
+                ];
+                for (const [kind, ratio] of ratios) {
+                  params[`ratio_${impl}_${kind}`] = Number(ratio.toFixed(3));
+                  parts.push(`${impl}-${kind} ${ratio.toFixed(2)}x`);
+                }
+              }
+              params['rounds'] = n;
             }
-            ctx.log(`ours/tfjs speed ${shapeName(shape)}: ${parts.join(', ')}`);
+            ctx.log(`ours/tfjs speed ${shapeName(shape)} (median of per-round ratios, last 5 rounds): ${parts.join(', ')}`);
+            freeShape();
           },
         });
       }
