@@ -13,6 +13,11 @@ export interface KVRequest {
   readonly owner: PageOwner;
   /** Prompt tokens followed by the output tokens so far. */
   readonly allTokenIds: readonly number[];
+  /**
+   * Tokens sampled by scheduled steps whose output is not read back yet (pipelined steps): they follow
+   * allTokenIds, may be scheduled as inputs (the GPU feeds them), and are not hashed until known.
+   */
+  readonly numPlaceholders?: number;
   /** Per-tenant prefix-cache salt; null shares cached pages with every tenant of the same model. */
   readonly cacheSalt: string | null;
   /** Page region the request allocates from (0 unless the partition policy split the pool). */

@@ -144,8 +144,9 @@ export class KVCacheManager implements KVCacheAllocator {
     let st = this.states.get(req.requestId);
     const plan = this.plan(req, st, numComputedTokens, numNewTokens, computed, numLookaheadTokens);
     if (plan.numFromPool > this.pool.numFreePages(req.region)) return null;
-    if (plan.start + numNewTokens > req.allTokenIds.length) {
-      throw new ConfigError(`allocateSlots(${req.requestId}): ${plan.start + numNewTokens} tokens scheduled but only ${req.allTokenIds.length} known.`, 'invalid-request');
+    const numKnown = req.allTokenIds.length + (req.numPlaceholders ?? 0);
+    if (plan.start + numNewTokens > numKnown) {
+      throw new ConfigError(`allocateSlots(${req.requestId}): ${plan.start + numNewTokens} tokens scheduled but only ${numKnown} known.`, 'invalid-request');
     }
     if (!st) {
       st = { table: [], chain: [], reserved: [] };
@@ -202,7 +203,9 @@ export class KVCacheManager implements KVCacheAllocator {
         newPages.push(p);
       }
     }
-    if (this.enablePrefixCaching) this.cacheFullPages(req, st, end);
+    // Only pages whose every token id is known can be hashed; one completed by a placeholder is offered
+    // at the request's next allocation.
+    if (this.enablePrefixCaching) this.cacheFullPages(req, st, Math.min(end, req.allTokenIds.length));
     if (newPages === null && copies === null && swapIn === null) return NOTHING_NEW;
     return { newPages: newPages ?? NO_PAGES, copies: copies ?? NO_COPIES, swapIn: swapIn ?? NO_SWAPS };
   }

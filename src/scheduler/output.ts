@@ -26,6 +26,8 @@ export interface ScheduledRequest {
   /** Tokens to sample from this row's last position: 0 (a prefill chunk), 1, or n at an n > 1 fork point. */
   numSamples: number;
   sampling: SamplingParams;
+  /** The request's preemption epoch when scheduled (`update` ignores a row whose request was preempted since). */
+  epoch: number;
 }
 
 /** Why admission stopped (or a row was skipped). `static-batch`: static batching waits for the running batch to finish. */

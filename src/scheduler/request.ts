@@ -72,6 +72,14 @@ export class Request implements KVRequest {
   finishDetail: string | null = null;
   /** Tokens whose KV is in the cache (advanced when a step is scheduled). */
   numComputedTokens = 0;
+  /**
+   * Tokens sampled by scheduled steps not yet `update`d: with pipelined steps the engine schedules step
+   * N+1 before step N's tokens are read back, and N+1 embeds this request's pending token on the GPU.
+   * The request's length for scheduling is numTokens + numPlaceholders. At most 1 between steps.
+   */
+  numPlaceholders = 0;
+  /** Bumped at every preemption: `update` ignores rows scheduled in an earlier epoch (stale in-flight steps). */
+  epoch = 0;
   /** Tokens served by the prefix cache at the latest admission; summed in numPrefixHitTokens. */
   numPrefixHitTokens = 0;
   numPreemptions = 0;

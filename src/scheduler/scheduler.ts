@@ -319,6 +319,7 @@ export class Scheduler {
       s.running.splice(s.running.indexOf(v), 1);
       const numPages = s.alloc.blockTable(v.requestId).length + s.alloc.reservedPages(v.requestId).length;
       s.alloc.free(v);
+      this.dropPlaceholders(v);
       v.numComputedTokens = 0;
       v.state = 'preempted';
       v.numPreemptions++;
@@ -555,7 +556,11 @@ export class Scheduler {
       const req = list[i]!;
       if (ctx.budget <= 0) break;
       if (req.state !== 'running' || req.touchedStep === ctx.step || !this.allowed(req, ctx)) continue;
-      const remaining = req.numTokens - req.numComputedTokens;
+      const ahead = req.numTokens + req.numPlaceholders;
+      // Its last token is still on the GPU (pipelined steps): an n > 1 request waits for it (the forks copy
+      // the parent as of that step), and one that ends by length when it lands is not run past it.
+      if (req.numPlaceholders > 0 && (req.pendingForks > 0 || req.numOutputTokens + req.numPlaceholders >= req.maxTokens || ahead >= session.maxModelLen)) continue;
+      const remaining = ahead - req.numComputedTokens;
       if (remaining <= 0) continue;
       const numNew = this.clampTokens(remaining, ctx.budget);
       if (!chunked && numNew < remaining) continue;
@@ -860,6 +865,17 @@ export class Scheduler {
     else ctx.numDecode -= row.numTokens;
     this.tenantTokens[victim.tenantIndex]! -= row.numTokens;
     victim.numComputedTokens = row.positionStart;
+    if (row.numSamples > 0) victim.numPlaceholders--;
+  }
+
+  /**
+   * A preempted request forgets the tokens still on the GPU: the in-flight step's sample is dropped (its
+   * row is of an older epoch now), so the position that produced it is computed again on resume.
+   */
+  private dropPlaceholders(r: Request): void {
+    r.numComputedTokens = Math.max(0, r.numComputedTokens - r.numPlaceholders);
+    r.numPlaceholders = 0;
+    r.epoch++;
   }
 
   private preempt(victim: Request, reason: PreemptReason, forReq: Request, ctx: StepContext, mode: VictimMode): void {
@@ -867,6 +883,7 @@ export class Scheduler {
     const i = s.running.indexOf(victim);
     if (i >= 0) s.running.splice(i, 1);
     this.unschedule(victim, ctx);
+    this.dropPlaceholders(victim);
     const numPages = s.alloc.blockTable(victim.requestId).length + s.alloc.reservedPages(victim.requestId).length;
     let how: 'recompute' | 'swap' = this.config.preemptionMode;
     let fellBack = false;
@@ -929,9 +946,11 @@ export class Scheduler {
 
   private scheduleRow(session: Session, req: Request, numNew: number, a: Allocation, ctx: StepContext): void {
     const positionStart = req.numComputedTokens;
-    const isDecode = numNew === 1 && positionStart === req.numTokens - 1 && req.numOutputTokens > 0;
+    const ahead = req.numTokens + req.numPlaceholders;
+    const isDecode = numNew === 1 && positionStart === ahead - 1 && req.numOutputTokens + req.numPlaceholders > 0;
     req.numComputedTokens += numNew;
-    const numSamples = req.numComputedTokens >= req.numTokens ? 1 + req.pendingForks : 0;
+    const numSamples = req.numComputedTokens >= ahead ? 1 + req.pendingForks : 0;
+    if (numSamples > 0) req.numPlaceholders++;
     const alloc = session.alloc;
     const row: ScheduledRequest = {
       requestId: req.requestId,
@@ -944,6 +963,7 @@ export class Scheduler {
       newPageIds: a.newPages,
       numSamples,
       sampling: req.sampling,
+      epoch: req.epoch,
     };
     ctx.rows.push(row);
     this.rowReqs[this.numRowReqs++] = req;
@@ -1036,7 +1056,7 @@ export class Scheduler {
       toksOf[i] = null;
       if (row.numSamples === 0) continue;
       const req = known !== null ? known[i] : this.requests.get(row.requestId);
-      if (!req || req.state !== 'running') continue;
+      if (!req || req.state !== 'running' || req.epoch !== row.epoch) continue;
       const toks = sampled.get(row.requestId);
       if (!toks || toks.length < row.numSamples) {
         reqs.fill(null, 0, i);
@@ -1054,6 +1074,7 @@ export class Scheduler {
       if (!req || req.state !== 'running') continue;
       const row = rows[i]!;
       const toks = toksOf[i]!;
+      req.numPlaceholders--;
       if (row.numSamples > 1 && req.pendingForks > 0) numNewTokens += this.fork(req, toks, now, finished);
       this.appendToken(req, toks[0]!, now, finished);
       numNewTokens++;
@@ -1179,7 +1200,9 @@ export class Scheduler {
         if (r.state !== 'running') throw new Error(`${r.requestId} is in running with state ${r.state}.`);
         if (seen.has(r.requestId)) throw new Error(`${r.requestId} is queued twice.`);
         seen.add(r.requestId);
-        if (r.numComputedTokens > r.numTokens) throw new Error(`${r.requestId} computed ${r.numComputedTokens} > ${r.numTokens} tokens.`);
+        if (r.numComputedTokens > r.numTokens + r.numPlaceholders) throw new Error(`${r.requestId} computed ${r.numComputedTokens} > ${r.numTokens} + ${r.numPlaceholders} pending tokens.`);
+        // One pending token per un-updated step: at most 2 (the step in flight and the one just scheduled).
+        if (r.numPlaceholders < 0 || r.numPlaceholders > 2) throw new Error(`${r.requestId} has ${r.numPlaceholders} pending tokens.`);
         const cap = s.alloc.blockTable(r.requestId).length * s.alloc.tokensPerPage;
         if (cap < r.numComputedTokens) throw new Error(`${r.requestId} has ${cap} slots for ${r.numComputedTokens} computed tokens.`);
       }
