@@ -83,6 +83,22 @@ function timedCase(
   };
 }
 
+/**
+ * Frees `free` once every case of `group` has been disposed (in any order): with --case the runner
+ * disposes unselected cases before the selected ones run, so buffers shared by a group must outlive
+ * whichever of its cases is disposed first.
+ */
+function disposeTogether(group: BenchCase[], free: () => void): void {
+  let left = group.length;
+  for (const c of group) {
+    const own = c.dispose?.bind(c);
+    c.dispose = () => {
+      own?.();
+      if (--left === 0) free();
+    };
+  }
+}
+
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
@@ -186,11 +202,11 @@ export const kernelsElementwiseSuite: BenchSuite = {
         ['', new RmsNormKernel(device, cache, { dim, eps: 1e-5 })],
         [' tree', new RmsNormKernel(device, cache, { dim, eps: 1e-5, workgroupSize: rowWg, reduce: 'workgroup' })],
       ];
-      kernels.forEach(([tag, rms], i) => {
-        const isLast = i === kernels.length - 1;
-        cases.push(timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}${tag}`, { kernel: 'rmsnorm', dim, tokens, variant: rms.reduce, wg: rms.workgroupSize }, (2 * tokens + 1) * dim * 4,
-          (p) => rms.encode(p, xb, wb, yb, tokens), isLast ? [xb, wb, yb] : []));
-      });
+      const group = kernels.map(([tag, rms]) =>
+        timedCase(gpu, `rmsnorm dim=${dim} tokens=${tokens}${tag}`, { kernel: 'rmsnorm', dim, tokens, variant: rms.reduce, wg: rms.workgroupSize }, (2 * tokens + 1) * dim * 4,
+          (p) => rms.encode(p, xb, wb, yb, tokens), []));
+      disposeTogether(group, () => [xb, wb, yb].forEach((b) => b.destroy()));
+      cases.push(...group);
       for (const [tag, rms] of kernels) {
         await runOnce(device, (p) => rms.encode(p, xb, wb, yb, tokens));
         const got = new Float32Array(await readBuffer(device, yb, tokens * dim * 4));
@@ -241,31 +257,23 @@ export const kernelsElementwiseSuite: BenchSuite = {
               throw new Error(`sample ${mode} batch=${batch} row ${r}: token ${got.tokens[r]}, reference ${want.token}`);
             }
           }
-          // The round-trip cases run after the timed one and use its buffers: the last of them frees them.
+          // The round-trip cases use the timed case's buffers: freed once all of the group are disposed.
           const roundTrips = ctx.smoke || vocab < 32000 ? [] : roundTripCases(device, sampler, lb, pb, ob, params, vocab, batch, mode, logits[0]!);
-          const owned = [lb, pb, ob];
-          cases.push(timedCase(gpu, `sample vocab=${vocab} batch=${batch} ${mode}`, { kernel: 'sample', vocab, batch, mode, wg: rowWg }, batch * vocab * 4,
-            (pass) => sampler.encode(pass, lb, pb, ob, batch), roundTrips.length ? [] : owned));
-          if (roundTrips.length) {
-            const last = roundTrips[roundTrips.length - 1]!;
-            const lastDispose = last.dispose?.bind(last);
-            last.dispose = () => {
-              lastDispose?.();
-              for (const b of owned) b.destroy();
-            };
-            cases.push(...roundTrips);
-          }
+          const group = [
+            timedCase(gpu, `sample vocab=${vocab} batch=${batch} ${mode}`, { kernel: 'sample', vocab, batch, mode, wg: rowWg }, batch * vocab * 4,
+              (pass) => sampler.encode(pass, lb, pb, ob, batch), []),
+            ...roundTrips,
+          ];
+          disposeTogether(group, () => [lb, pb, ob].forEach((b) => b.destroy()));
+          cases.push(...group);
         }
       }
     }
-    // The last case releases the kernels' own buffers.
-    const last = cases[cases.length - 1]!;
-    const lastDispose = last.dispose?.bind(last);
-    last.dispose = () => {
-      lastDispose?.();
+    // The kernels' own buffers go once every case is disposed.
+    disposeTogether(cases, () => {
       rope.destroy();
       for (const s of samplers) s.destroy();
-    };
+    });
     return cases;
   },
 };
