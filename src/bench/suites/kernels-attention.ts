@@ -371,6 +371,18 @@ function caseWork(s: Shape): BenchCase['work'] {
   return { bytes: kvBytes(s), flops: 4 * s.batch * s.heads * causalPairs * s.dim };
 }
 
+/** Runs `free` once every case of `group` has been disposed, in any order (--case disposes unselected cases first). */
+function disposeTogether(group: BenchCase[], free: () => void): void {
+  let left = group.length;
+  for (const c of group) {
+    const own = c.dispose?.bind(c);
+    c.dispose = () => {
+      own?.();
+      if (--left === 0) free();
+    };
+  }
+}
+
 /** The gpu-ts cases (paged, contiguous) for one shape and config; `prefix` names the config. */
 function timestampCases(gpu: GpuContext, ks: ReturnType<typeof kernels>, s: Setup, prefix: string, extra: BenchCase['params'] = {}): BenchCase[] {
   const inner = innerReps(gpu, s.shape);
@@ -524,20 +536,20 @@ export const kernelsAttentionSuite: BenchSuite = {
         const group = shape.heads / shape.kvHeads;
         const kinds: DecodeKernel[] = gpu.hasSubgroups && subgroupDecodeLanes(shape.dim, group, subgroupWorkgroupSize(gpu)) > 0 ? ['tile', 'subgroup'] : ['tile'];
         const configs: Array<[string, TileOpts]> = [['', {}], ...kinds.map((k): [string, TileOpts] => [`config decode-${k}: `, { decode: k }])];
-        configs.forEach(([name, opts], i) => {
+        const shapeCases: BenchCase[] = [];
+        for (const [name, opts] of configs) {
           const ks = kernels(gpu, cache, shape, opts);
           const cs = timestampCases(gpu, ks, s, name);
-          const last = cs[cs.length - 1]!;
-          const d = last.dispose;
-          last.dispose = () => {
-            d?.();
+          // Freed once both of the config's cases are disposed (with --case, unselected ones go first).
+          disposeTogether(cs, () => {
             ks.paged.destroy();
             ks.contiguous.destroy();
-            if (i === configs.length - 1) destroySetup(s);
-          };
-          cases.push(...cs);
+          });
+          shapeCases.push(...cs);
           pending.push(() => verify(gpu, ks, s, ctx.log).then(() => undefined));
-        });
+        }
+        disposeTogether(shapeCases, () => destroySetup(s));
+        cases.push(...shapeCases);
       }
       for (const check of pending.splice(0)) await check();
     }
