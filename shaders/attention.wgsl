@@ -30,6 +30,10 @@
 //                and adapter by src/kernels/attention.ts.
 //   Subgroup variant (SG_SUM, a separate pipeline): TS replaces the `lane-sum` block below with
 //                shaders/attention-subgroups.wgsl (lanes summed by subgroupShuffleXor instead of partS).
+//   Decode kernel: the decode-split items may instead run on shaders/attention-decode-subgroups.wgsl (one
+//                subgroup per item and kv head, registers only, no barrier; same bindings and items),
+//                chosen per adapter by chooseDecodeKernel in src/kernels/attention.ts (software adapters
+//                with subgroups; hardware keeps this file's decode variant).
 //
 // KV page layout (the one definition is src/kernels/kv-layout.ts, kvOffset; kv-write.wgsl matches it):
 //   pool[page][layer][kv][kvHead][slot][dim]   kv: 0 = K, 1 = V
