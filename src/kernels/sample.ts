@@ -169,6 +169,7 @@ export class SampleKernel {
   /** Header (counter, indirect x, y, z) + one slot per sampled row; replaced when a step has more rows. */
   scratch: GPUBuffer;
   private scratchRows: number;
+  private readonly retired: GPUBuffer[] = [];
   private readonly bindGroups: BindGroupCache;
   private readonly statsBindGroups: BindGroupCache;
 
@@ -214,10 +215,10 @@ export class SampleKernel {
     if (numRows === 0) return;
     checkRows(this.device, 'Sample', numRows);
     if (numRows > this.scratchRows) {
-      // Only when a step has more rows than any before (not per step): the old buffer is freed once the
-      // GPU is done with it (destroy() waits for submitted work).
+      // Only when a step has more rows than any before (not per step). The old buffer may still be bound
+      // in this pass (not yet submitted), so it is kept until destroy() (doubling: at most as large again).
       while (this.scratchRows < numRows) this.scratchRows *= 2;
-      this.scratch.destroy();
+      this.retired.push(this.scratch);
       this.scratch = this.createScratch(this.scratchRows);
     }
     const buffers = [logits, params, out, this.configBuffer, this.scratch];
@@ -232,5 +233,6 @@ export class SampleKernel {
   destroy(): void {
     this.configBuffer.destroy();
     this.scratch.destroy();
+    for (const b of this.retired) b.destroy();
   }
 }

@@ -209,6 +209,31 @@ describe('first pass variants (row statistics) and the indirect second pass', ()
     expect([...new Uint32Array(await readBuffer(device, kernel.scratch, 16))]).toEqual([0, 3, 1, 1]);
   });
 
+  gpuTest('the scratch buffer grows inside one pass (a second encode with more rows than it holds)', async ({ device }) => {
+    const vocab = 40;
+    const kernel = new SampleKernel(device, (sharedCache ??= new PipelineCache(device)), { vocab, workgroupSize: 64, maxRows: 2 });
+    const rows = [2, 7];
+    const logits = normal(vocab * 7, 12, 2);
+    const lb = storageBuffer(device, 'Test.logits', logits);
+    const params = Array.from({ length: 7 }, (_, r): SampleParams => ({ temperature: 0.9, topK: 10, topP: 0.9, seed: 3 * r, counter: r }));
+    const pb = storageBuffer(device, 'Test.params', new Uint8Array(packSampleParams(params)));
+    const outs = rows.map((n, i) => storageBuffer(device, `Test.out${i}`, n * SAMPLE_OUT_BYTES));
+    const enc = device.createCommandEncoder({ label: 'Test.encoder' });
+    const pass = enc.beginComputePass({ label: 'Test.pass' });
+    rows.forEach((n, i) => kernel.encode(pass, lb, pb, outs[i]!, n));
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    for (let i = 0; i < rows.length; i++) {
+      const got = unpackSampleOut(await readBuffer(device, outs[i]!, rows[i]! * SAMPLE_OUT_BYTES), rows[i]!);
+      for (let r = 0; r < rows[i]!; r++) {
+        const want = sampleReference(logits.subarray(r * vocab, (r + 1) * vocab), params[r]!);
+        if (want.margin >= 1e-5) expect(got.tokens[r], `encode ${i} row ${r}`).toBe(want.token);
+        expect(want.probs[got.tokens[r]!]).toBeGreaterThan(0);
+      }
+    }
+    kernel.destroy();
+  });
+
   gpuTest('a mixed greedy / sampled batch gives the same tokens in every batch order (slots follow completion order)', async ({ device }) => {
     const vocab = 512;
     const rows = 40;
