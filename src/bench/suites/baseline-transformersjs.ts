@@ -23,9 +23,9 @@
  * the other too).
  *
  * Timing: wall clock (performance.now) at submission and at each token's arrival (our engine's token
- * event, which may come while the next step runs on the GPU; transformers.js's streamer). A case's time is the steady-state decode window: from the moment
- * every request has its first token (all prefills done) to the last token; prefill shows up separately as
- * TTFT in params. params after the runs (medians over every run of the case, warm-up included; the
+ * event, which may come while the next step runs on the GPU; transformers.js's streamer). A case's time
+ * is the steady-state decode window: from the moment every request has its first token (all prefills
+ * done) to the last token; prefill shows up separately as TTFT in params. params after the runs (medians over every run of the case, warm-up included; the
  * compile-time first run is the untimed correctness check): decode_tokens_per_s, ttft_ms_mean, e2e_ms,
  * e2e_tokens_per_s, tokens_per_step (tokens per distinct arrival time: 1 = one forward pass per token of one
  * request, i.e. the requests were served one at a time); on our case also speedup_decode (median over
