@@ -1,18 +1,24 @@
 /**
  * The serving engine: sessions (loaded models, each with a ModelRunner), one shared page pool, the
- * scheduler, and the step loop
+ * scheduler, and the step loop. Behind a real GPU the steps are pipelined (`pipelineSteps`), as vLLM's
+ * async scheduling:
  *
- *   schedule N -> runner.execute N (one GPU submit, or the cost model) -> scheduler.update N -> record N
- *                      |
- *                      +-- while the GPU runs step N: telemetry of step N-1 (its request events to the
- *                          listeners, the step listeners: pool mirror, run recorder, batching)
+ *   CPU:  schedule N+1 | submit N+1 | telemetry N-1 | read back N | update N | record N | schedule N+2 ...
+ *   GPU:  ........ step N ........ | ............. step N+1 ............. | ...
  *
- * Only schedule, update and the step-end listeners (onStepEnd: those that must read the pool exactly as
- * the step left it) sit on the critical path between two GPU steps: step N+1's inputs are step N's
- * sampled tokens, read back to the CPU. The rest of step N's telemetry needs nothing of step N+1, so it runs in
- * the GPU's shadow of the next step (`overlapTelemetry`, on by default); it runs at once when no next step
- * follows (nothing left to do, idle, paused, single-step, or any call that emits outside a step), so no
- * event is ever held back from a listener when the engine stops.
+ * Step N+1 is scheduled before step N's sampled tokens reach the CPU: each pending token is a placeholder
+ * to the scheduler, and step N+1's embedding reads it from step N's sampled ids on the GPU (GpuRunner,
+ * GpuModel `fromPreviousSample`). So the GPU always has the next step queued while the CPU reads back,
+ * updates and schedules. A request that stops (a stop token) during step N still had step N+1 computed
+ * for it: that work is dropped, as vLLM drops it. Serially (the simulated backend, single-stepping, or
+ * `pipelineSteps` off): schedule N -> execute N -> update N -> record N.
+ *
+ * Telemetry of step N (its request events to the listeners, the step listeners: run recorder, batching)
+ * needs nothing of step N+1, so it runs in the GPU's shadow of the next step (`overlapTelemetry`, on by
+ * default). Only the step-end listeners (onStepEnd: those that must read the pool exactly as the update
+ * left it, the pool mirror) run on the critical path. Telemetry runs at once when no GPU step follows
+ * (nothing left to do, idle, paused, single-step, or any call that emits outside a step), so no event is
+ * ever held back from a listener when the engine stops.
  *
  * No DOM: the same class runs in the browser worker (worker.ts wraps it in comlink) and in Node on
  * Dawn for headless benchmarks. Requests are never dropped: each ends finished (stop, length),
@@ -44,6 +50,18 @@ export interface SessionSpec {
 
 export type RequestListener = (event: RequestEvent) => void;
 export type StepListener = (record: EngineStepRecord, events: RequestEvent[]) => void;
+
+/** A scheduled and submitted step, until its results are applied. */
+interface LaunchedStep {
+  out: SchedulerOutput;
+  startMs: number;
+  cpuScheduleMs: number;
+  /** Page events of its schedule (its allocations), drained before another step's update logs frees. */
+  schedEvents: PageEvent[];
+  result: Promise<StepResult>;
+  /** The runner submitted it to a GPU (called whileGpuRuns); false for the simulated backend or an empty step. */
+  onGpu: boolean;
+}
 
 const NO_RESULT: StepResult = { sampled: new Map(), gpuMs: 0, kernels: [], method: 'simulated', numDispatches: 0, flops: 0, bytes: 0 };
 
@@ -77,6 +95,10 @@ export class Engine {
   lastPageEvents: PageEvent[] = [];
   /** Run step N's telemetry while the GPU executes step N+1 (false: at the end of step N). */
   overlapTelemetry = true;
+  /** Schedule and submit step N+1 before step N is read back, behind a real GPU (see step()). */
+  pipelineSteps = true;
+  /** The step submitted ahead and not yet completed. */
+  private inFlight: LaunchedStep | null = null;
   /** Events emitted but not yet handed to request listeners: while a step runs they wait for its telemetry. */
   private outbox: RequestEvent[] = [];
   private deferDelivery = false;
@@ -84,8 +106,6 @@ export class Engine {
   private readonly deliveredFinished = new Set<string>();
   /** The last step's telemetry, not yet run. */
   private tail: ((overlapped: boolean) => void) | null = null;
-  /** Whether this step's runner reported GPU work in flight (called whileGpuRuns). */
-  private gpuShadow = false;
   /** An error thrown by a listener inside the GPU's shadow; rethrown once the step's update is applied. */
   private tailError: unknown = null;
 
@@ -355,28 +375,58 @@ export class Engine {
    * Runs one step. Returns null when there is nothing to run now (no unfinished request has arrived);
    * a virtual clock then jumps to the next arrival.
    */
-  async step(): Promise<EngineStepRecord | null> {
+  /**
+   * Runs one step and returns its record; null when there is nothing to run now (no unfinished request has
+   * arrived); a virtual clock then jumps to the next arrival.
+   *
+   * Pipelined (`pipelineSteps`, on by default, and only behind a real GPU): while step N runs on the GPU,
+   * step N+1 is scheduled and submitted before N's sampled tokens are read back; a request's pending token
+   * is a placeholder to the scheduler and is fed to N+1's embedding from N's sampled ids on the GPU. So the
+   * GPU has the next step queued while the CPU reads back, updates and schedules, as vLLM's async
+   * scheduling does. `launchAhead: false` completes the step in flight (or one new step) without
+   * launching the next: single-stepping, and draining before a pause.
+   */
+  async step(opts: { launchAhead?: boolean } = {}): Promise<EngineStepRecord | null> {
     this.deferDelivery = true;
     let rec: EngineStepRecord | null = null;
-    this.gpuShadow = false;
     try {
-      rec = await this.runStep();
+      rec = await this.runStep(opts.launchAhead ?? this.pipelineSteps);
+      // Nothing left to do but a launched step (a request ended while its next step was in flight): finish
+      // it now, so callers that stop when nothing is unfinished leave no step behind.
+      if (rec && this.inFlight && this.numUnfinished === 0) rec = await this.runStep(false);
+    } catch (e) {
+      // A failed step (a lost device) takes the step in flight with it: its rows are requeued by the caller.
+      this.inFlight = null;
+      throw e;
     } finally {
       this.deferDelivery = false;
-      // Deferred only behind a real GPU's next step: not after the last step, an idle or failed one, or a
-      // runner without GPU time to hide behind (the simulated backend never calls whileGpuRuns).
-      if (!rec || !this.overlapTelemetry || !this.gpuShadow || this.numUnfinished === 0) this.runTail();
+      // Deferred only while a GPU step is in flight to hide it behind: not after an idle or failed step, or
+      // when the next step is not on a GPU (the simulated backend, or nothing launched).
+      if (!rec || !this.overlapTelemetry || !this.inFlight?.onGpu) this.runTail();
       this.deliver(this.takeOutbox());
     }
     this.rethrowTailError();
     return rec;
   }
 
-  private async runStep(): Promise<EngineStepRecord | null> {
+  /** Completes the step in flight, if any, without launching another; its record, or null. */
+  async drain(): Promise<EngineStepRecord | null> {
+    if (!this.inFlight) return null;
+    const rec = await this.step({ launchAhead: false });
+    this.flushTelemetry();
+    return rec;
+  }
+
+  /** Whether a pipelined step is submitted and not yet completed. */
+  get hasStepInFlight(): boolean {
+    return this.inFlight !== null;
+  }
+
+  private async runStep(launchAhead: boolean): Promise<EngineStepRecord | null> {
     this.releaseArrivals();
     const scheduler = this.scheduler;
     if (!scheduler) return null;
-    if (!scheduler.hasUnfinishedRequests()) {
+    if (!this.inFlight && !scheduler.hasUnfinishedRequests()) {
       const next = this.nextArrival();
       if (next !== null && this.clock.kind === 'virtual') {
         this.clock.advanceTo(next);
@@ -384,42 +434,63 @@ export class Engine {
       }
       if (!scheduler.hasUnfinishedRequests()) return null;
     }
+    const done = this.inFlight ?? this.launch(scheduler);
+    this.inFlight = null;
+    // Launch ahead only behind a step on the GPU, and not past one that swaps pages out: its host copies
+    // arrive with its readback, and the next step might swap them back in.
+    if (launchAhead && done.onGpu && done.out.swapOut.length === 0 && scheduler.hasUnfinishedRequests()) this.inFlight = this.launch(scheduler);
+    return this.complete(done);
+  }
+
+  /** Schedules a step and submits it (without waiting for it). */
+  private launch(scheduler: Scheduler): LaunchedStep {
     const cpu0 = performance.now();
     const startMs = this.clock.now();
     const out = scheduler.schedule();
-    const cpuSchedule = performance.now() - cpu0;
+    const cpuScheduleMs = performance.now() - cpu0;
+    // This step's allocations, before an older step's update adds its frees.
+    const schedEvents = this.pageLog.drain();
     for (const row of out.scheduled) {
       this.events.push({ kind: 'scheduled', requestId: row.requestId, step: out.step, numTokens: row.numTokens, time: startMs });
     }
-    let result = NO_RESULT;
+    const launched: LaunchedStep = { out, startMs, cpuScheduleMs, schedEvents, result: Promise.resolve(NO_RESULT), onGpu: false };
     if (out.sessionId !== null && out.scheduled.length > 0) {
       const session = this.sessions.get(out.sessionId);
       if (!session) throw new Error(`The scheduler picked session "${out.sessionId}", which the engine does not have.`);
-      result = await session.runner.execute(out, () => {
-        this.gpuShadow = true;
+      // The runner calls back once the step is submitted: the last step's telemetry runs in its shadow.
+      launched.result = session.runner.execute(out, () => {
+        launched.onGpu = true;
         this.runTail(true);
       });
+      // Observed in complete(); a step dropped with a failed one must not surface as an unhandled rejection.
+      launched.result.catch(() => {});
     }
-    // The runner ran the last step's telemetry after its submit; without a GPU step it runs here.
-    this.runTail();
+    return launched;
+  }
+
+  /** Waits for a launched step's results, applies them and builds its record (telemetry deferred to the tail). */
+  private async complete(l: LaunchedStep): Promise<EngineStepRecord> {
+    // The last step's telemetry, if no launch ran it: while this step computes.
+    this.runTail(l.onGpu);
+    const result = await l.result;
     const cpu1 = performance.now();
-    scheduler.update(out, result.sampled);
-    this.emitTokens(out, result);
+    this.scheduler?.update(l.out, result.sampled);
+    const numOutputTokens = this.emitTokens(l.out, result);
     this.flushFinished();
     const cpu2 = performance.now();
-    const record = this.record(out, result, startMs);
+    const record = this.record(l.out, result, l.startMs, l.schedEvents, numOutputTokens);
     record.poolAfter = this.pool.usageSnapshot();
     const events = this.events;
     this.events = [];
     const outbox = this.takeOutbox();
     for (const fn of this.stepEndListeners) fn(record);
     const cpu3 = performance.now();
-    record.cpuMs = cpuSchedule + (cpu3 - cpu1);
+    record.cpuMs = l.cpuScheduleMs + (cpu3 - cpu1);
     record.telemetryMs = cpu3 - cpu2;
     // Telemetry = building the record + delivering the step's request events + the step listeners (the
-    // service's pool mirror, run recorder and batching). Listeners see cpuMs / telemetryMs of the record
-    // alone; their own time is added when they return (the service posts records later, in batches, so
-    // the batch carries the total). Runs now or in the GPU's shadow of the next step (see the header).
+    // service's run recorder and batching). Listeners see cpuMs / telemetryMs of the record alone; their
+    // own time is added when they return (the service posts records later, in batches, so the batch
+    // carries the total). Runs now or in the GPU's shadow of the next step (see the header).
     this.tail = (overlapped) => {
       const t0 = performance.now();
       this.deliver(outbox);
@@ -432,21 +503,32 @@ export class Engine {
     return record;
   }
 
-  private emitTokens(out: SchedulerOutput, result: StepResult): void {
+  /**
+   * Token events for the tokens the update kept; returns how many. A pipelined step's token is dropped
+   * when its request ended (a stop token) or was preempted while the step was in flight: then the
+   * request does not hold it at the row's position.
+   */
+  private emitTokens(out: SchedulerOutput, result: StepResult): number {
     const now = this.clock.now();
+    let n = 0;
     for (const row of out.scheduled) {
       const toks = result.sampled.get(row.requestId);
       if (!toks || row.numSamples === 0) continue;
+      const req = this.scheduler?.getRequest(row.requestId);
+      if (!req || req.epoch !== row.epoch || req.allTokenIds[row.positionStart + row.numTokens] !== toks[0]) continue;
       this.emit({ kind: 'token', requestId: row.requestId, tokenIds: [toks[0]!], time: now });
       for (let k = 1; k < row.numSamples; k++) this.emit({ kind: 'token', requestId: `${row.requestId}#${k}`, tokenIds: [toks[k]!], time: now });
+      n += row.numSamples;
     }
+    return n;
   }
 
-  private record(out: SchedulerOutput, result: StepResult, startMs: number): EngineStepRecord {
-    const pageEvents = this.pageLog.drain();
-    this.lastPageEvents = pageEvents;
-    let numOutputTokens = 0;
-    for (const t of result.sampled.values()) numOutputTokens += t.length;
+  private record(out: SchedulerOutput, result: StepResult, startMs: number, schedEvents: PageEvent[], numOutputTokens: number): EngineStepRecord {
+    // The step's own allocations (logged at its schedule) and what its update and anything since freed.
+    const pageEvents = schedEvents.concat(this.pageLog.drain());
+    // The mirror reads the live pool, which already holds a launched next step's allocations: it needs
+    // those pages too.
+    this.lastPageEvents = this.inFlight ? pageEvents.concat(this.inFlight.schedEvents) : pageEvents;
     return {
       index: ++this.stepIndex,
       startMs,

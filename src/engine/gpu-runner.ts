@@ -35,7 +35,9 @@ export function stepWork(rows: ReadonlyArray<{ numTokens: number; positionStart:
 
 export class GpuRunner implements ModelRunner {
   readonly kind = 'gpu' as const;
-  private readonly rows: ForwardRow[] = [];
+  /** Request id -> its first sample slot in the step submitted last (a pipelined row's input source). */
+  private lastSamples = new Map<string, number>();
+  private nextSamples = new Map<string, number>();
 
   constructor(
     readonly sessionId: string,
@@ -43,12 +45,30 @@ export class GpuRunner implements ModelRunner {
   ) {}
 
   async execute(out: SchedulerOutput, whileGpuRuns?: () => void): Promise<StepResult> {
-    const rows = this.rows;
-    rows.length = 0;
+    // A fresh array per step: the forward reads its rows again when its (possibly later) results arrive.
+    const rows: ForwardRow[] = [];
+    const next = this.nextSamples;
+    next.clear();
+    let numSamples = 0;
     for (const r of out.scheduled) {
       const s = r.sampling;
+      const end = r.positionStart + r.numTokens;
+      // A pipelined step (scheduled before the previous one was read back) may end one position past the
+      // known tokens: that token is the previous step's sample for this request, fed on the GPU.
+      let fromPreviousSample: number | undefined;
+      if (end > r.allTokenIds.length) {
+        fromPreviousSample = this.lastSamples.get(r.requestId);
+        if (end !== r.allTokenIds.length + 1 || fromPreviousSample === undefined) {
+          throw new Error(`Step ${out.step}: ${r.requestId} computes positions up to ${end - 1} with ${r.allTokenIds.length} tokens known and ${fromPreviousSample === undefined ? 'no' : 'one'} token pending from the previous step.`);
+        }
+      }
+      if (r.numSamples > 0) {
+        next.set(r.requestId, numSamples);
+        numSamples += r.numSamples;
+      }
       rows.push({
-        tokenIds: r.allTokenIds.slice(r.positionStart, r.positionStart + r.numTokens),
+        tokenIds: fromPreviousSample === undefined ? r.allTokenIds.slice(r.positionStart, end) : [...r.allTokenIds.slice(r.positionStart), 0],
+        ...(fromPreviousSample === undefined ? {} : { fromPreviousSample }),
         positionStart: r.positionStart,
         blockTable: r.blockTable,
         numSamples: r.numSamples,
@@ -60,7 +80,8 @@ export class GpuRunner implements ModelRunner {
     }
     let res;
     try {
-      res = await this.model.forward(
+      // forward() submits before it first awaits, so the next step may be launched as soon as this returns.
+      const pending = this.model.forward(
         {
           rows,
           pageCopies: out.pagesToCopy.map((c) => [c.src, c.dst] as const),
@@ -69,6 +90,9 @@ export class GpuRunner implements ModelRunner {
         },
         whileGpuRuns,
       );
+      this.nextSamples = this.lastSamples;
+      this.lastSamples = next;
+      res = await pending;
     } catch (e) {
       // A lost device shows first as a failed map or submit; report it as the loss, so the engine recovers.
       const lost = await Promise.race([this.model.gpuContext.lost, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);

@@ -55,7 +55,8 @@ export class EngineLoop {
   async singleStep(): Promise<EngineStepRecord | null> {
     if (this.state === 'running' || this.state === 'idle') throw new Error('Pause before single-stepping.');
     await this.running;
-    const rec = await this.engine.step();
+    // Exactly one step: none launched ahead (a pause already completed the one in flight).
+    const rec = (await this.engine.drain()) ?? (await this.engine.step({ launchAhead: false }));
     this.engine.flushTelemetry();
     return rec;
   }
@@ -99,6 +100,15 @@ export class EngineLoop {
       if (pace > 0 && !this.flushTelemetry()) return;
       // Yield to the event loop every step so pause, cancel and submit messages get through.
       await sleep(pace);
+    }
+    // Paused: complete the step launched ahead, so what the views show is settled.
+    try {
+      await this.engine.drain();
+    } catch (e) {
+      if ((await this.onError(e instanceof Error ? e : new Error(String(e)))) !== 'retry') {
+        this.error = e instanceof Error ? e : new Error(String(e));
+        this.state = 'failed';
+      }
     }
     this.flushTelemetry();
   }

@@ -34,9 +34,10 @@ export class GpuTimer {
   private readonly resolveBuffer: GPUBuffer | undefined;
   private readonly ring: ReadbackRing | undefined;
   private labels: string[] = [];
-  private ticket: ReadbackTicket | undefined;
-  private submittedAt = 0;
-  private readonly raw: BigInt64Array;
+  /** The frame ended last, until read: its ticket, pass labels and submit time (the next frame may begin first). */
+  private ended: { ticket: ReadbackTicket | undefined; labels: string[]; submittedAt: number } | null = null;
+  /** Raw timestamps, one array per readback slot: two frames may be in flight. */
+  private readonly raws: BigInt64Array[];
 
   constructor(
     private readonly ctx: GpuContext,
@@ -44,7 +45,7 @@ export class GpuTimer {
     options: { forceWallClock?: boolean } = {},
   ) {
     const { device } = ctx;
-    this.raw = new BigInt64Array(maxPasses * 2);
+    this.raws = [0, 1].map(() => new BigInt64Array(maxPasses * 2));
     if (ctx.hasTimestamps && !options.forceWallClock) {
       this.method = 'gpu-timestamp';
       this.fallbackReason = undefined;
@@ -79,27 +80,32 @@ export class GpuTimer {
 
   /** Records the query resolve and its readback into `encoder`; call just before `finish()` and submit. */
   end(encoder: GPUCommandEncoder): void {
+    let ticket: ReadbackTicket | undefined;
     if (this.querySet && this.resolveBuffer && this.ring && this.labels.length) {
       const n = this.labels.length * 2;
       encoder.resolveQuerySet(this.querySet, 0, n, this.resolveBuffer, 0);
-      this.ticket = this.ring.enqueue(encoder, this.resolveBuffer, 0, n * 8);
+      ticket = this.ring.enqueue(encoder, this.resolveBuffer, 0, n * 8);
     }
-    this.submittedAt = performance.now();
+    this.ended = { ticket, labels: this.labels, submittedAt: performance.now() };
   }
 
-  /** After the submit: the frame's timing. */
+  /** After the submit: the timing of the frame ended last (call before the next frame ends). */
   async read(): Promise<FrameTiming> {
-    if (this.method === 'wall-clock' || !this.ticket || !this.ring) {
+    const frame = this.ended;
+    this.ended = null;
+    if (!frame) throw new Error('GpuTimer.read: no frame ended since the last read.');
+    if (this.method === 'wall-clock' || !frame.ticket || !this.ring) {
+      // Wall clock from this frame's submit to the queue draining (a later frame's work included if one
+      // was submitted meanwhile: pipelined steps have no wall-clock split).
       await this.ctx.device.queue.onSubmittedWorkDone();
-      return { method: 'wall-clock', totalMs: performance.now() - this.submittedAt, passes: [] };
+      return { method: 'wall-clock', totalMs: performance.now() - frame.submittedAt, passes: [] };
     }
-    const ticket = this.ticket;
-    this.ticket = undefined;
-    await this.ring.read(ticket, this.raw);
-    const passes: PassTime[] = this.labels.map((label, i) => ({
+    const raw = this.raws[frame.ticket.slot]!;
+    await this.ring.read(frame.ticket, raw);
+    const passes: PassTime[] = frame.labels.map((label, i) => ({
       label,
       // Timestamps are ns; a pass whose end precedes its begin (seen on some drivers) counts as 0.
-      ms: Math.max(0, Number(this.raw[2 * i + 1]! - this.raw[2 * i]!)) / 1e6,
+      ms: Math.max(0, Number(raw[2 * i + 1]! - raw[2 * i]!)) / 1e6,
     }));
     return { method: 'gpu-timestamp', totalMs: passes.reduce((s, p) => s + p.ms, 0), passes };
   }

@@ -46,6 +46,12 @@ export interface ForwardRow {
   /** Sampling of sample k uses seed + k (the forked samples' seeds) and counter = the output index. */
   sampling: { temperature: number; topK: number; topP: number; seed: number };
   counter: number;
+  /**
+   * Pipelined steps: the row's last input token is not known on the CPU yet; it is the token the
+   * previous forward sampled into its sample slot `fromPreviousSample` (copied on the GPU, before this
+   * step's kernels, from the previous step's sampled ids; tokenIds' last entry is ignored).
+   */
+  fromPreviousSample?: number;
 }
 
 /** A page moved to or from a host swap slot (swap preemption). */
@@ -133,8 +139,11 @@ export class GpuModel {
   private readonly hostSlots: Int32Array<ArrayBuffer>;
   private readonly hostLast: Uint32Array<ArrayBuffer>;
   private readonly hostParams: ArrayBuffer;
-  private readonly hostOut: Uint8Array<ArrayBuffer>;
+  /** Host copies of the sampled ids, one per readback slot: two pipelined steps may be in flight. */
+  private readonly hostOuts: Array<Uint8Array<ArrayBuffer>>;
   private readonly sampleRows: SampleParams[] = [];
+  /** Sampled rows of the last forward (the sample slots a pipelined row may read, fromPreviousSample). */
+  private lastNumSamples = 0;
   /** Host memory of swapped-out pages, by host slot (what "swap to CPU" means in a browser). */
   private readonly hostSwap = new Map<number, ArrayBuffer>();
   /** Staging for swaps, grown when a step moves more pages than any before (never per step in steady state). */
@@ -204,7 +213,7 @@ export class GpuModel {
     this.hostSlots = new Int32Array(T);
     this.hostLast = new Uint32Array(S);
     this.hostParams = new ArrayBuffer(S * SAMPLE_PARAMS_BYTES);
-    this.hostOut = new Uint8Array(S * SAMPLE_OUT_BYTES);
+    this.hostOuts = [0, 1].map(() => new Uint8Array(S * SAMPLE_OUT_BYTES));
     // 9 kernels per layer (rope and kv-write are one), plus embedding, page copy, gather, final norm,
     // lm_head, sample. A kernel may record more than one dispatch (attention's split reduce, sample's
     // second pass, a split-K matmul's reduce); this counts kernels, one timed pass each when profiled.
@@ -264,8 +273,13 @@ export class GpuModel {
     let S = 0;
     const seqs = [];
     this.sampleRows.length = 0;
+    const fed: Array<[token: number, sample: number]> = [];
     for (const row of batch.rows) {
       const n = row.tokenIds.length;
+      if (row.fromPreviousSample !== undefined) {
+        if (!(row.fromPreviousSample >= 0 && row.fromPreviousSample < this.lastNumSamples)) throw new RangeError(`A row reads sample ${row.fromPreviousSample} of the previous step, which sampled ${this.lastNumSamples}.`);
+        fed.push([T + n - 1, row.fromPreviousSample]);
+      }
       if (T + n > this.hostTokenIds.length) throw new RangeError(`Step of more than ${this.hostTokenIds.length} tokens (the token budget the model was sized for).`);
       for (let i = 0; i < n; i++) {
         const pos = row.positionStart + i;
@@ -295,6 +309,7 @@ export class GpuModel {
       packSampleParams(this.sampleRows, this.hostParams);
       queue.writeBuffer(this.sampleParams, 0, this.hostParams, 0, S * SAMPLE_PARAMS_BYTES);
     }
+    this.lastNumSamples = S;
     this.kvWrite.prepare(this.hostSlots.subarray(0, T));
     const plan = this.attention.prepare({ numTokens: T, seqs });
     this.pageCopy.prepare(batch.pageCopies);
@@ -328,6 +343,9 @@ export class GpuModel {
         enc.copyBufferToBuffer(staging, i * pageBytes, this.pool.buffer, m.page * pageBytes, pageBytes);
       });
     }
+    // 3b. Pipelined inputs: tokens the previous step sampled and the CPU has not read back yet. Its sampled
+    // ids are still in sampleOut (this step's sampling runs later in this command buffer).
+    for (const [t, s] of fed) enc.copyBufferToBuffer(this.sampleOut, s * SAMPLE_OUT_BYTES, this.tokenIds, t * 4, 4);
     // 4. The forward. On a profiled step each kernel gets a pass (and timestamps); otherwise one pass holds everything.
     const profiled = this.profile && this.numSteps++ % this.profileEvery === 0;
     let shared: GPUComputePassEncoder | null = profiled ? null : enc.beginComputePass(this.timer.pass('step'));
@@ -371,7 +389,7 @@ export class GpuModel {
     queue.submit([enc.finish()]);
 
     const results = Promise.all([
-      ticket ? this.ring.read(ticket, this.hostOut) : Promise.resolve(this.hostOut),
+      ticket ? this.ring.read(ticket, this.hostOuts[ticket.slot]!) : Promise.resolve(this.hostOuts[0]!),
       this.timer.read(),
       swapOut.length ? this.keepSwappedOut(swapOut, pageBytes) : Promise.resolve(),
     ]);

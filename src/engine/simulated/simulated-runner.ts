@@ -46,7 +46,8 @@ export class SimulatedRunner implements ModelRunner {
     for (const r of out.scheduled) {
       if (r.numSamples === 0) continue;
       const seed = (r.sampling.seed ?? 0) ^ stringHash(r.requestId);
-      const counter = r.allTokenIds.length;
+      // The sampled token's position (as the GPU runner's RNG counter): allTokenIds may not hold a pending token yet.
+      const counter = r.positionStart + r.numTokens;
       const toks: number[] = [];
       for (let k = 0; k < r.numSamples; k++) {
         let tok = hash32(seed ^ hash32(counter * 0x9e3779b1 + k)) % this.shape.vocabSize;
