@@ -192,7 +192,7 @@ function servingCase(ctx: BenchContext, spec: CaseSpec, model: Record<string, Ar
       svc ??= new EngineService(100, sim ? null : async () => gpu as GpuContext);
       svc.configure(engineSetup);
       const info = await svc.loadModel('m', factory());
-      const { ms } = await replay(svc, workload(ctx.smoke, slo, info.vocabSize), true);
+      const { ms } = await replay(svc, workload(ctx.smoke, slo, info.vocabSize), MODES[0]);
       last = metricParams(svc.metrics());
       Object.assign(params, last);
       // Releases the model and the GPU pool before the next repetition loads them again.
@@ -216,10 +216,11 @@ function servingCase(ctx: BenchContext, spec: CaseSpec, model: Record<string, Ar
 }
 
 /** Replays the workload to the end on the service's engine; wall ms and the step records. */
-async function replay(svc: EngineService, wl: WorkloadConfig, overlap: boolean): Promise<{ ms: number; records: EngineStepRecord[] }> {
+async function replay(svc: EngineService, wl: WorkloadConfig, mode: { pipeline: boolean; overlap: boolean }): Promise<{ ms: number; records: EngineStepRecord[] }> {
   svc.startWorkload(wl);
   const engine = svc.currentEngine!;
-  engine.overlapTelemetry = overlap;
+  engine.overlapTelemetry = mode.overlap;
+  engine.pipelineSteps = mode.pipeline;
   const records: EngineStepRecord[] = [];
   const t0 = performance.now();
   while (engine.numUnfinished > 0) {
@@ -240,12 +241,18 @@ async function replay(svc: EngineService, wl: WorkloadConfig, overlap: boolean):
   return { ms, records };
 }
 
-function overlapCase(ctx: BenchContext, model: Record<string, ArrayBuffer>): BenchCase {
+/** The engine's step modes, from session 1's serial loop to pipelined steps (the default). */
+const MODES = [
+  { key: 'pipelined', pipeline: true, overlap: true },
+  { key: 'serial_overlapped', pipeline: false, overlap: true },
+  { key: 'serial', pipeline: false, overlap: false },
+] as const;
+
+function engineModesCase(ctx: BenchContext, model: Record<string, ArrayBuffer>): BenchCase {
   const gpu = ctx.gpu as GpuContext;
   const engineSetup = setup({ kind: 'gpu' }, 'fcfs', 'paged');
-  const times = { overlapped: [] as number[], serial: [] as number[] };
-  const perStep = { overlapped: [] as number[][], serial: [] as number[][] };
-  const params: BenchCase['params'] = { backend: 'gpu', model: 'playstories-0.9m', policy: 'fcfs', allocator: 'paged' };
+  const samples = new Map<string, number[][]>(MODES.map((m) => [m.key, []]));
+  const params: BenchCase['params'] = { backend: 'gpu', model: 'playstories-0.9m', policy: 'fcfs', allocator: 'paged', modes: MODES.map((m) => m.key).join(' ') };
   const med = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -253,39 +260,45 @@ function overlapCase(ctx: BenchContext, model: Record<string, ArrayBuffer>): Ben
   let svc: EngineService | null = null;
   let rep = 0;
   return {
-    name: 'serving gpu playstories-0.9m fcfs paged: telemetry overlapped vs serial',
+    name: 'serving gpu playstories-0.9m fcfs paged: pipelined vs serial steps',
     params,
     async run() {
       svc ??= new EngineService(100, async () => gpu);
       svc.configure(engineSetup);
       const info = await svc.loadModel('m', gpuModel(async () => gpu, () => openModel(model), { maxModelLen: MAX_MODEL_LEN }));
       const wl = workload(ctx.smoke, GPU_SLO, info.vocabSize);
-      let overlappedMs = 0;
-      for (const overlap of rep++ % 2 ? [false, true] : [true, false]) {
-        const { ms, records } = await replay(svc, wl, overlap);
-        const key = overlap ? 'overlapped' : 'serial';
-        times[key].push(ms);
+      let pipelinedMs = 0;
+      // Rotate the order each repetition, so drift in the machine's state hits every mode alike.
+      const r = rep++ % MODES.length;
+      for (const mode of [...MODES.slice(r), ...MODES.slice(0, r)]) {
+        const { ms, records } = await replay(svc, wl, mode);
+        const m = svc.metrics();
         const n = records.length;
-        const sum = (f: (r: EngineStepRecord) => number) => records.reduce((s, r) => s + f(r), 0) / n;
-        perStep[key].push([ms / n, sum((r) => r.cpuMs), sum((r) => r.telemetryMs), sum((r) => r.overlappedMs ?? 0)]);
-        if (overlap) overlappedMs = ms;
+        const mean = (f: (x: EngineStepRecord) => number) => records.reduce((a, x) => a + f(x), 0) / n;
+        samples.get(mode.key)!.push([ms, ms / n, n, m.system.gpuBusyFraction ?? 0, m.overall.outputTokenThroughput ?? 0, m.overall.tpotMs.p50 ?? 0, mean((x) => x.cpuMs), mean((x) => x.telemetryMs), mean((x) => x.overlappedMs ?? 0)]);
+        if (mode.key === 'pipelined') pipelinedMs = ms;
       }
       svc.configure(engineSetup);
-      const col = (key: 'overlapped' | 'serial', i: number) => Number(med(perStep[key].map((v) => v[i]!)).toFixed(4));
-      Object.assign(params, {
-        overlapped_ms_median: Number(med(times.overlapped).toFixed(2)),
-        serial_ms_median: Number(med(times.serial).toFixed(2)),
-        serial_over_overlapped: Number((med(times.serial) / med(times.overlapped)).toFixed(3)),
-        overlapped_wall_ms_per_step: col('overlapped', 0),
-        serial_wall_ms_per_step: col('serial', 0),
-        engine_cpu_ms_per_step: col('serial', 1),
-        telemetry_ms_per_step: col('serial', 2),
-        telemetry_hidden_ms_per_step: col('overlapped', 3),
-      });
-      return { ms: overlappedMs, method: 'wall-clock' as const };
+      const col = (key: string, i: number, digits = 4) => Number(med(samples.get(key)!.map((v) => v[i]!)).toFixed(digits));
+      for (const { key } of MODES) {
+        Object.assign(params, {
+          [`${key}_ms`]: col(key, 0, 2),
+          [`${key}_wall_ms_per_step`]: col(key, 1),
+          [`${key}_steps`]: col(key, 2, 1),
+          [`${key}_gpu_busy`]: col(key, 3, 3),
+          [`${key}_output_tok_per_s`]: col(key, 4, 1),
+          [`${key}_tpot_p50_ms`]: col(key, 5, 3),
+          [`${key}_engine_cpu_ms_per_step`]: col(key, 6),
+          [`${key}_telemetry_ms_per_step`]: col(key, 7),
+          [`${key}_telemetry_hidden_ms_per_step`]: col(key, 8),
+        });
+      }
+      params['serial_over_pipelined'] = Number((col('serial', 0) / col('pipelined', 0)).toFixed(3));
+      params['serial_over_serial_overlapped'] = Number((col('serial', 0) / col('serial_overlapped', 0)).toFixed(3));
+      return { ms: pipelinedMs, method: 'wall-clock' as const };
     },
     dispose() {
-      ctx.log(`serving overlap: ${JSON.stringify(params)}`);
+      ctx.log(`serving engine modes: ${JSON.stringify(params)}`);
       svc?.flush();
       svc = null;
     },
@@ -301,7 +314,7 @@ export const servingSuite: BenchSuite = {
     const policies: Policy[] = ['fcfs', 'fair-share'];
     const allocators: Allocator[] = ['paged', 'contiguous'];
     if (ctx.smoke) return [servingCase(ctx, { backend: model ? 'gpu' : 'simulated', policy: 'fcfs', allocator: 'paged' }, model)];
-    const out: BenchCase[] = model ? [overlapCase(ctx, model)] : [];
+    const out: BenchCase[] = model ? [engineModesCase(ctx, model)] : [];
     for (const backend of [...(model ? (['gpu'] as const) : []), 'simulated' as const]) {
       for (const policy of policies) for (const allocator of allocators) out.push(servingCase(ctx, { backend, policy, allocator }, model));
     }
