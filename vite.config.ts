@@ -33,7 +33,9 @@ export default defineConfig(({ mode }) => ({
   build: {
     target: 'es2022',
     rollupOptions: {
-      input: { main: 'index.html', embed: 'embed.html', bench: 'bench.html', results: 'results.html' },
+      // bench.html is not deployed: `npm run bench` serves it from a Vite dev server (src/bench/browser-page.mjs),
+      // and building it would ship the transformers.js baseline and ONNX Runtime's wasm (~27 MB) in dist/.
+      input: { main: 'index.html', embed: 'embed.html', results: 'results.html' },
     },
   },
 }));
