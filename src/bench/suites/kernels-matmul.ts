@@ -21,14 +21,11 @@
  * around the skinny/tiled boundary, and forced split-K cases (`split S=...`, S = 1 being the choice before
  * split-K existed) on the shapes whose 128 × 128 grid is small, also with 64 × 64 tiles (`split64 ...`);
  * on software adapters it times the hardware config against SOFTWARE_CONFIG on two shapes (`config ...`).
- * On both, `before skinny ...` cases time the session-1 skinny-subgroup kernel (loop-indexed register
- * arrays; kernels-matmul-skinny-before.wgsl) on the decode shapes, with the adapter's session-1 config.
  *
  * Where tfjs cannot be loaded (the Node/Dawn bundle on a GPU server has no node_modules) its cases are
  * left out and the log says so.
  */
 import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
-import skinnyBeforeCode from './kernels-matmul-skinny-before.wgsl';
 import {
   HARDWARE_CONFIG,
   MatmulKernel,
@@ -75,8 +72,8 @@ const SPLIT_SHAPES: Shape[] = [
 const SPLITS = [1, 2, 4, 8, 16];
 /** A 64 × 64 tile (16 × 16 threads, 4 × 4 each; 25.7 TFLOP/s at 2048³ on the H200): more, smaller workgroups. */
 const TILE64_CONFIG = { ...HARDWARE_CONFIG, name: 'hardware with tiled 64x64 (16x16 threads, 4x4 each, BK 8)', tiled: { wgx: 16, wgy: 16, tm: 4, tn: 4, bk: 8 } };
-/** Decode shapes of the before/after skinny cases. */
-const BEFORE_SKINNY_SHAPES: Shape[] = [[1, 2048, 2048], [8, 2048, 2048], [32, 2048, 2048], [1, 4096, 4096], [64, 2048, 2048]];
+/** Decode shapes of the skinny workgroup-size cases. */
+const SKINNY_SHAPES: Shape[] = [[1, 2048, 2048], [8, 2048, 2048], [32, 2048, 2048], [1, 4096, 4096], [64, 2048, 2048]];
 
 const shapeName = ([M, N, K]: Shape) => `${M}x${N}x${K}`;
 
@@ -284,72 +281,6 @@ function timedCase(gpu: GpuContext, k: MatmulKernel, shape: Shape, weightType: M
   };
 }
 
-/**
- * The session-1 skinny-subgroup kernel (kernels-matmul-skinny-before.wgsl), dispatched the way the
- * session-1 wrapper did, with that session's config for the adapter: hardware 256 threads × 4 rows, one
- * group a workgroup; software 4 threads × 4 rows, 8 groups a workgroup; up to 16 rows of x a workgroup.
- */
-function beforeSkinnyCase(gpu: GpuContext, shape: Shape, weightType: MatmulWeightType): BenchCase {
-  const { device } = gpu;
-  const [M, N, K] = shape;
-  const flops = 2 * M * N * K;
-  const inner = innerReps(gpu, flops);
-  const cfg = gpu.info.isSoftware ? { WG: 4, GPW: 8 } : { WG: 256, GPW: 1 };
-  const MR = Math.min(16, 2 ** Math.ceil(Math.log2(M)));
-  let state: { bufs: ReturnType<typeof makeBuffers>; timer: GpuTimer; pipeline: GPUComputePipeline; bg: GPUBindGroup; params: GPUBuffer; noR: GPUBuffer } | undefined;
-  const setup = () => {
-    const bufs = makeBuffers(gpu, shape, weightType);
-    const KP = matmulKStride(K, weightType);
-    const params = createBuffer(device, { label: 'MatmulBench.before.params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(params, 0, new Uint32Array([M, N, KP, 0]));
-    const noR = createBuffer(device, { label: 'MatmulBench.before.noResidual', size: 16, usage: GPUBufferUsage.STORAGE });
-    const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
-    const layout = device.createBindGroupLayout({
-      label: 'MatmulBench.before.layout',
-      entries: [entry(0, 'uniform'), entry(1, 'read-only-storage'), entry(2, 'read-only-storage'), entry(3, 'read-only-storage'), entry(4, 'storage')],
-    });
-    const module = device.createShaderModule({ label: 'MatmulBench.before.skinny', code: skinnyBeforeCode });
-    const pipeline = device.createComputePipeline({
-      label: 'MatmulBench.before.skinny',
-      layout: device.createPipelineLayout({ label: 'MatmulBench.before.pipelineLayout', bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main', constants: { ...cfg, MR, NR: 4, WF16: weightType === 'f16' ? 1 : 0, EPILOGUE: 0 } },
-    });
-    const bg = device.createBindGroup({
-      label: 'MatmulBench.before.bindGroup',
-      layout,
-      entries: [params, bufs.x, bufs.w, noR, bufs.y].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    return { bufs, timer: new GpuTimer(gpu, 1), pipeline, bg, params, noR };
-  };
-  return {
-    name: `before skinny matmul ${shapeName(shape)} ${weightType}`,
-    params: { M, N, K, inner, weightType, variant: 'skinny-subgroup (session 1)', config: JSON.stringify({ ...cfg, MR, NR: 4 }) },
-    work: { flops, bytes: matmulWeightBytes(N, K, weightType) },
-    run: async () => {
-      const st = (state ??= setup());
-      const enc = device.createCommandEncoder({ label: 'MatmulBench.before.encoder' });
-      st.timer.begin();
-      const pass = enc.beginComputePass(st.timer.pass('matmul'));
-      pass.setPipeline(st.pipeline);
-      pass.setBindGroup(0, st.bg);
-      for (let i = 0; i < inner; i++) pass.dispatchWorkgroups(Math.ceil(N / 4 / cfg.GPW), 1, Math.ceil(M / MR));
-      pass.end();
-      st.timer.end(enc);
-      device.queue.submit([enc.finish()]);
-      const t = await st.timer.read();
-      return { ms: t.totalMs / inner, method: t.method };
-    },
-    dispose: () => {
-      if (!state) return;
-      for (const b of Object.values(state.bufs)) b.destroy();
-      state.timer.destroy();
-      state.params.destroy();
-      state.noR.destroy();
-      state = undefined;
-    },
-  };
-}
-
 export const kernelsMatmulSuite: BenchSuite = {
   name: 'kernels.matmul',
   description:
@@ -529,16 +460,9 @@ export const kernelsMatmulSuite: BenchSuite = {
     if (!gpu.info.isSoftware) {
       for (const skinny of [{ wg: 256, maxRows: 4 }, { wg: 128, maxRows: 8 }]) {
         const ks = new MatmulKernel(gpu, cache, { ...HARDWARE_CONFIG, name: `hardware with skinny ${skinny.wg} threads x <= ${skinny.maxRows} rows of x`, skinny });
-        for (const shape of BEFORE_SKINNY_SHAPES) {
+        for (const shape of SKINNY_SHAPES) {
           cases.push(timedCase(gpu, ks, shape, 'f32', `skinny wg${skinny.wg} rows${skinny.maxRows} matmul ${shapeName(shape)} f32`, { config: ks.config.name }, 'skinny-subgroup'));
         }
-      }
-    }
-    // The session-1 skinny kernel on the decode shapes (before/after: the `ours` cases are after).
-    for (const shape of gpu.info.isSoftware ? BEFORE_SKINNY_SHAPES.slice(0, 1) : BEFORE_SKINNY_SHAPES) {
-      for (const weightType of ['f32', 'f16'] as MatmulWeightType[]) {
-        if (!gpu.hasSubgroups) continue;
-        cases.push(beforeSkinnyCase(gpu, shape, weightType));
       }
     }
     return cases;
