@@ -41,6 +41,14 @@ test('default scenario: the built-in model on this GPU serves story prompts; poo
   });
   expect(running).toBeGreaterThanOrEqual(32);
 
+  // Charts receive data while the engine runs (wall-clock bins of 1 s; a fast machine may get here after
+  // only a few bins, so wait for them before pausing).
+  for (const id of ['chart-throughput', 'chart-busy', 'chart-kv', 'chart-queues', 'chart-tokens']) {
+    await expect
+      .poll(() => page.getByTestId(id).evaluate((el) => (el as unknown as { numPoints: number }).numPoints), { message: id, timeout: 30_000 })
+      .toBeGreaterThan(3);
+  }
+
   // Pause, then compare the pool view's counts with the engine's telemetry after the last step.
   await page.getByTestId('pause').click();
   await expect(page.getByTestId('key-loop')).toHaveText('paused', { timeout: 60_000 });
@@ -108,13 +116,6 @@ test('default scenario: the built-in model on this GPU serves story prompts; poo
   const slots = await page.getByTestId('block-table').locator('.slot.text').allTextContents();
   expect(slots.join('')).toMatch(/[a-z]{3}/);
 
-  // Charts received data (wall-clock bins of 1 s).
-  for (const id of ['chart-throughput', 'chart-busy', 'chart-kv', 'chart-queues', 'chart-tokens']) {
-    // Bins fill as wall time passes; a slow machine may reach this line with only a few bins yet.
-    await expect
-      .poll(() => page.getByTestId(id).evaluate((el) => (el as unknown as { numPoints: number }).numPoints), { message: id, timeout: 30_000 })
-      .toBeGreaterThan(3);
-  }
   for (const [w, h] of [
     [1440, 900],
     [1280, 720],
