@@ -63,7 +63,7 @@ interface LaunchedStep {
   onGpu: boolean;
 }
 
-const NO_RESULT: StepResult = { sampled: new Map(), gpuMs: 0, kernels: [], method: 'simulated', numDispatches: 0, flops: 0, bytes: 0 };
+const NO_RESULT: StepResult = { sampled: new Map(), gpuMs: 0, kernels: [], method: 'simulated', numDispatches: 0, encodeMs: 0, flops: 0, bytes: 0 };
 
 function countEvents(events: PageEvent[]): PageEventCounts {
   const c = emptyPageEventCounts();
@@ -539,6 +539,7 @@ export class Engine {
       kernels: result.kernels,
       timing: out.scheduled.length ? result.method : 'idle',
       numDispatches: result.numDispatches,
+      encodeMs: result.encodeMs,
       flops: result.flops,
       bytes: result.bytes,
       batch: out.scheduled.map((r) => ({ requestId: r.requestId, tenant: r.tenant, numTokens: r.numTokens, positionStart: r.positionStart, isPrefill: r.isPrefill })),

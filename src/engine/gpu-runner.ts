@@ -110,6 +110,7 @@ export class GpuRunner implements ModelRunner {
       kernels: res.timing.passes.some((p) => p.label === 'step') ? [] : res.timing.passes,
       method: res.timing.method,
       numDispatches: res.numDispatches,
+      encodeMs: res.encodeMs,
       ...work,
     };
   }

@@ -21,6 +21,8 @@ export interface StepResult {
   method: StepTimingMethod;
   /** Compute passes / dispatches recorded for the step (per-dispatch overhead dominates tiny models). */
   numDispatches: number;
+  /** CPU time the runner spent building and submitting the step's commands (0 for the simulated backend). */
+  encodeMs: number;
   /** Work done, for achieved GFLOP/s and GB/s in the kernel profile. */
   flops: number;
   bytes: number;

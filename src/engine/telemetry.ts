@@ -37,6 +37,8 @@ export interface EngineStepRecord {
   kernels: KernelTime[];
   timing: StepTimingMethod | 'idle';
   numDispatches: number;
+  /** CPU time the runner spent building and submitting the step's commands, ms (not in cpuMs). */
+  encodeMs: number;
   flops: number;
   bytes: number;
   batch: BatchRow[];

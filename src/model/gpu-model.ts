@@ -78,6 +78,8 @@ export interface ForwardResult {
   logprobs: number[][];
   timing: FrameTiming;
   numDispatches: number;
+  /** CPU time from the call to the submit: flattening the batch, uploads, recording the commands. */
+  encodeMs: number;
 }
 
 export interface GpuModelOptions {
@@ -262,6 +264,7 @@ export class GpuModel {
    * (the engine's telemetry of the previous step) hides behind the GPU's.
    */
   async forward(batch: ForwardBatch, whileGpuRuns?: () => void): Promise<ForwardResult> {
+    const t0 = performance.now();
     const c = this.config;
     const tpp = this.pool.layout.tokensPerPage;
     const q = c.numHeads * c.headDim;
@@ -387,6 +390,7 @@ export class GpuModel {
     const ticket = S > 0 ? this.ring.enqueue(enc, this.sampleOut, 0, S * SAMPLE_OUT_BYTES) : null;
     this.timer.end(enc);
     queue.submit([enc.finish()]);
+    const encodeMs = performance.now() - t0;
 
     const results = Promise.all([
       ticket ? this.ring.read(ticket, this.hostOuts[ticket.slot]!) : Promise.resolve(this.hostOuts[0]!),
@@ -410,7 +414,7 @@ export class GpuModel {
       tokens.push(t);
       logprobs.push(lp);
     }
-    return { tokens, logprobs, timing, numDispatches };
+    return { tokens, logprobs, timing, numDispatches, encodeMs };
   }
 
   /**

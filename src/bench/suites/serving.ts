@@ -28,12 +28,14 @@
  * output-token throughput, goodput, SLO attainment, KV usage (mean, peak), preemptions, steps, and the
  * per-tenant TTFT p50. `--smoke`: one GPU case (fcfs, paged) of 2 requests of 2-3 output tokens (simulated if no model).
  *
- * `serving gpu ... telemetry overlapped vs serial` (GPU backend, fcfs, paged): each repetition replays the
- * workload twice on one loaded model, once with the engine's telemetry of step N running while the GPU
- * executes step N+1 (Engine.overlapTelemetry, the default) and once with it at the end of each step,
- * alternating which goes first. Its time is the overlapped replay's; params carry both medians, their
- * ratio, and per step the engine's CPU time, its telemetry, and how much of the telemetry hid behind
- * the GPU.
+ * `serving gpu playstories-0.9m fcfs paged: pipelined vs serial steps` (GPU backend, fcfs, paged): each
+ * repetition replays the workload three times on one loaded model, in a rotating order: pipelined steps
+ * (step N+1 submitted before step N is read back, telemetry in the GPU's shadow: the engine's default),
+ * serial steps with the telemetry overlapped, and serial steps with everything on the critical path (the
+ * session-1 loop). Its time is the pipelined replay's; params carry per mode the median replay time,
+ * wall ms per step, steps, GPU busy fraction, output tokens/s, TPOT p50, and per step the engine's CPU
+ * time, its telemetry, how much of the telemetry hid behind the GPU, the runner's encode-and-submit CPU
+ * time and the GPU time.
  */
 import type { GpuContext } from '../../gpu';
 import { EngineService, type EngineSetup, type RunnerFactory } from '../../engine/service';
@@ -275,7 +277,7 @@ function engineModesCase(ctx: BenchContext, model: Record<string, ArrayBuffer>):
         const m = svc.metrics();
         const n = records.length;
         const mean = (f: (x: EngineStepRecord) => number) => records.reduce((a, x) => a + f(x), 0) / n;
-        samples.get(mode.key)!.push([ms, ms / n, n, m.system.gpuBusyFraction ?? 0, m.overall.outputTokenThroughput ?? 0, m.overall.tpotMs.p50 ?? 0, mean((x) => x.cpuMs), mean((x) => x.telemetryMs), mean((x) => x.overlappedMs ?? 0)]);
+        samples.get(mode.key)!.push([ms, ms / n, n, m.system.gpuBusyFraction ?? 0, m.overall.outputTokenThroughput ?? 0, m.overall.tpotMs.p50 ?? 0, mean((x) => x.cpuMs), mean((x) => x.telemetryMs), mean((x) => x.overlappedMs ?? 0), mean((x) => x.encodeMs), mean((x) => x.gpuMs)]);
         if (mode.key === 'pipelined') pipelinedMs = ms;
       }
       svc.configure(engineSetup);
@@ -291,6 +293,8 @@ function engineModesCase(ctx: BenchContext, model: Record<string, ArrayBuffer>):
           [`${key}_engine_cpu_ms_per_step`]: col(key, 6),
           [`${key}_telemetry_ms_per_step`]: col(key, 7),
           [`${key}_telemetry_hidden_ms_per_step`]: col(key, 8),
+          [`${key}_encode_ms_per_step`]: col(key, 9),
+          [`${key}_gpu_ms_per_step`]: col(key, 10),
         });
       }
       params['serial_over_pipelined'] = Number((col('serial', 0) / col('pipelined', 0)).toFixed(3));

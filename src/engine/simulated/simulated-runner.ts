@@ -68,6 +68,7 @@ export class SimulatedRunner implements ModelRunner {
       ],
       method: 'simulated',
       numDispatches: 0,
+      encodeMs: 0,
       flops: cost.flops,
       bytes: cost.bytes,
     };

@@ -115,7 +115,7 @@ describe('UI configuration', () => {
 function record(i: number, startMs: number, endMs: number, over: Partial<EngineStepRecord> = {}): EngineStepRecord {
   return {
     index: i, startMs, endMs, sessionId: 'main', grantReason: '', gpuMs: endMs - startMs, kernels: [{ label: 'k', ms: endMs - startMs }], timing: 'simulated',
-    numDispatches: 0, flops: 1e9, bytes: 1e6, batch: [], numPrefillTokens: 10, numDecodeTokens: 2, numOutputTokens: 2,
+    numDispatches: 0, encodeMs: 0, flops: 1e9, bytes: 1e6, batch: [], numPrefillTokens: 10, numDecodeTokens: 2, numOutputTokens: 2,
     pageEvents: { allocated: 1, freed: 0, cached: 0, hit: 0, evicted: 0, copied: 0, swappedOut: 0, swappedIn: 0 },
     pool: { numPages: 101, numUsablePages: 100, numUsedPages: 10, numCachedFreePages: 0, numEmptyFreePages: 90 },
     tenantPages: { a: 4, b: 6 }, numRunning: 2, numWaiting: 1, numPreempted: 0, decisions: [], cpuMs: 0.1, telemetryMs: 0.01, ...over,
