@@ -23,8 +23,12 @@ export class BindGroupCache {
     private readonly label: string,
   ) {}
 
-  /** The bind group binding `buffers[i]` at binding i of `layout`. */
-  get(layout: GPUBindGroupLayout, buffers: GPUBuffer[]): GPUBindGroup {
+  /**
+   * The bind group binding `buffers[i]` at binding i of `pipeline`'s group 0. The layout is asked for only
+   * when a bind group is created: getBindGroupLayout is a call into the implementation that returns a new
+   * object each time, too slow for every encode of every step.
+   */
+  get(pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
     const first = buffers[0]!;
     let inner = this.byFirst.get(first);
     if (!inner) this.byFirst.set(first, (inner = new Map()));
@@ -33,7 +37,7 @@ export class BindGroupCache {
     if (!bg) {
       bg = this.device.createBindGroup({
         label: this.label,
-        layout,
+        layout: pipeline.getBindGroupLayout(0),
         entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
       });
       inner.set(key, bg);

@@ -68,7 +68,7 @@ export class EmbeddingKernel {
     if (numTokens === 0) return;
     checkRows(this.device, 'Embedding', numTokens);
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), [tokenIds, table, x]));
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline, [tokenIds, table, x]));
     pass.dispatchWorkgroups(Math.ceil(this.config.dim / this.workgroupSize), numTokens);
   }
 }

@@ -49,7 +49,7 @@ export class LogitsGatherKernel {
     if (numSeqs === 0) return;
     checkRows(this.device, 'LogitsGather', numSeqs);
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), [hidden, lastIndex, out]));
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline, [hidden, lastIndex, out]));
     pass.dispatchWorkgroups(Math.ceil(this.config.dim / this.workgroupSize), numSeqs);
   }
 }

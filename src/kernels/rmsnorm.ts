@@ -70,7 +70,7 @@ export class RmsNormKernel {
     if (numTokens === 0) return;
     checkRows(this.device, 'RmsNorm', numTokens);
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), [x, weight, y]));
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline, [x, weight, y]));
     pass.dispatchWorkgroups(numTokens);
   }
 }

@@ -123,7 +123,7 @@ export class RopeKernel {
     if (numTokens === 0) return;
     checkRows(this.device, 'Rope', numTokens);
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), [qkv, positions, this.freqs]));
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline, [qkv, positions, this.freqs]));
     pass.dispatchWorkgroups(Math.ceil(this.pairsPerToken / this.workgroupSize), numTokens);
   }
 

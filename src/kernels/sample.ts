@@ -223,10 +223,10 @@ export class SampleKernel {
     }
     const buffers = [logits, params, out, this.configBuffer, this.scratch];
     pass.setPipeline(this.statsPipeline);
-    pass.setBindGroup(0, this.statsBindGroups.get(this.statsPipeline.getBindGroupLayout(0), buffers));
+    pass.setBindGroup(0, this.statsBindGroups.get(this.statsPipeline, buffers));
     pass.dispatchWorkgroups(numRows);
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), buffers));
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline, buffers));
     pass.dispatchWorkgroupsIndirect(this.scratch, 4);
   }
 

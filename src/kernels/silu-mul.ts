@@ -44,7 +44,7 @@ export class SiluMulKernel {
     if (numTokens === 0) return;
     checkRows(this.device, 'SiluMul', numTokens);
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroups.get(this.pipeline.getBindGroupLayout(0), [gateUp, out]));
+    pass.setBindGroup(0, this.bindGroups.get(this.pipeline, [gateUp, out]));
     pass.dispatchWorkgroups(Math.ceil(this.config.ffn / this.workgroupSize), numTokens);
   }
 }
