@@ -647,11 +647,16 @@ export class EngineService {
     const req = owner && sch ? sch.getRequest(owner.request) : undefined;
     if (owner && tok && sch && req) {
       const alloc = sch.allocator(owner.model);
-      const block = alloc.blockTable(owner.request).indexOf(page);
-      if (block >= 0) {
+      // A page an n > 1 request reserved for its forks is owned by it in the pool but sits in a fork's
+      // block table (the fork's copy of the shared partial page): look in the forks' tables too.
+      for (let k = 0; k < req.n; k++) {
+        const r = k === 0 ? req : sch.getRequest(`${owner.request}#${k}`);
+        const block = r ? alloc.blockTable(r.requestId).indexOf(page) : -1;
+        if (!r || block < 0) continue;
         const tpp = alloc.tokensPerPage;
-        const end = Math.min(req.numComputedTokens, (block + 1) * tpp);
-        tokenTexts = req.allTokenIds.slice(block * tpp, Math.max(block * tpp, end)).map((id) => tokenPiece(tok, id));
+        const end = Math.min(r.numComputedTokens, (block + 1) * tpp);
+        tokenTexts = r.allTokenIds.slice(block * tpp, Math.max(block * tpp, end)).map((id) => tokenPiece(tok, id));
+        break;
       }
     }
     return {

@@ -66,6 +66,24 @@ async function runAll(svc: EngineService, want: number): Promise<TelemetryBatch[
 }
 
 describe('EngineService for the playground', () => {
+  test("pageInfo finds the text of a fork's copied page, which the pool counts as its parent's", async () => {
+    const svc = new EngineService(5);
+    svc.configure(setup());
+    await svc.loadModel('m', withTokenizer(simulatedModel('llama-3-8b', 'h100', 512)));
+    // 20 prompt tokens: the fork copies the partial second page (tokens 16..19) into a page the parent reserved.
+    svc.submit({ requestId: 'f', tenant: 'a', model: 'm', promptTokenIds: Array.from({ length: 20 }, (_, i) => 5 + i), maxTokens: 4, n: 2 });
+    const engine = svc.currentEngine!;
+    const sch = engine.schedulerState!;
+    // The fork shares the parent's pages until its first write copies the partial one.
+    const copiedPages = () => (sch.getRequest('f#1') ? sch.allocator('m').blockTable('f#1').filter((p) => !sch.allocator('m').blockTable('f').includes(p)) : []);
+    for (let i = 0; i < 10 && copiedPages().length === 0; i++) await engine.step();
+    const copied = copiedPages();
+    expect(copied.length).toBeGreaterThan(0);
+    const info = svc.pageInfo(copied[0]!)!;
+    expect(info.owner).not.toBeNull();
+    expect(info.tokenTexts?.length).toBeGreaterThan(0);
+  });
+
   test('text prompts: prompts are the tokenized texts; token events carry text; block tables and pageInfo carry token text', async () => {
     const svc = new EngineService(5);
     svc.configure(setup());
