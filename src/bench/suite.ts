@@ -4,6 +4,7 @@
  * the `BenchContext` it is given, never the DOM or Node APIs.
  */
 import type { GpuContext } from '../gpu/device';
+import { median } from '../metrics/stats';
 
 /** How a sample was timed. GPU timestamps measure kernel time only; wall-clock includes submit and sync. */
 export type TimingMethod = 'gpu-timestamp' | 'wall-clock' | 'cpu';
@@ -67,13 +68,6 @@ export interface RunOptions {
   /** Run only the cases whose name contains one of these (case-sensitive); each must match something. */
   cases?: string[];
   onProgress?: (done: number, total: number, label: string) => void;
-}
-
-function median(sorted: number[]): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const mid = n >> 1;
-  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs every case of the given suites: `warmup` untimed repetitions, then `repetitions` timed ones. */

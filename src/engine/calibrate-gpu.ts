@@ -19,6 +19,7 @@ import { syntheticWeights, validateConfig, type ModelConfig } from '../model';
 import { GpuModel, type ForwardRow } from '../model/gpu-model';
 import { uploadWeights } from '../model/gpu-weights';
 import type { KvPoolLayout } from '../kernels/kv-layout';
+import { median } from '../metrics/stats';
 import { stepWork } from './gpu-runner';
 import { fitRoofline, type Peaks, type RooflineFit, type TimingSample } from './simulated/calibrate';
 
@@ -56,12 +57,6 @@ export interface CalibrationResult {
 const CONTEXT = 32;
 const TPP = 16;
 const MATMULS = ['matmul.qkv', 'matmul.o', 'matmul.gate-up', 'matmul.down', 'matmul.lm-head'];
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-};
 
 /** (M, N, K, residual) of a matmul pass of the step: M = tokens (or sampled rows for lm-head). */
 function matmulShape(label: string, c: ModelConfig, T: number, S: number): { M: number; N: number; K: number; residual: boolean } {

@@ -26,6 +26,11 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number |
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
+/** Median of unsorted values (the mean of the middle two for an even count); NaN for an empty list. */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50) ?? NaN;
+}
+
 /** p-th percentile of unsorted values (copies and sorts). */
 export function percentile(values: readonly number[], p: number): number | null {
   return percentileSorted(Float64Array.from(values).sort(), p);

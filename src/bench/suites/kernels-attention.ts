@@ -23,6 +23,7 @@
  * defaults as `config before`) that show why the defaults are what they are. Every config is checked
  * (paged against contiguous, or against the reference on small shapes) before it is timed.
  */
+import { median } from '../../metrics/stats';
 import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
 import {
   ContiguousAttention, PagedAttention, defaultSplitPolicy, subgroupDecodeLanes, subgroupWorkgroupSize,
@@ -352,12 +353,6 @@ function tfjsDecode(tf: Tf, s: Shape) {
       for (const t of [q, k, v]) t.dispose();
     },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Steps per timed pass: enough GPU work (~2 ms) for stable timestamps on hardware; 1 on software. */

@@ -25,6 +25,7 @@
  * Where tfjs cannot be loaded (the Node/Dawn bundle on a GPU server has no node_modules) its cases are
  * left out and the log says so.
  */
+import { median } from '../../metrics/stats';
 import { GpuTimer, PipelineCache, createBuffer, readBuffer, storageBuffer, type GpuContext } from '../../gpu';
 import {
   HARDWARE_CONFIG,
@@ -96,10 +97,7 @@ function innerReps(gpu: GpuContext, flops: number): number {
 
 /** Medians of recorded samples, for the ratios (the last 5: timed repetitions, never warm-up). */
 function recentMedian(samples: number[]): number {
-  const s = samples.slice(-5).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return median(samples.slice(-5));
 }
 
 interface OursCase {

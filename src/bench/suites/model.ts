@@ -24,6 +24,7 @@
  * (a second model instance on the same weights, profiling every step: each dispatch in its own timestamped
  * pass).
  */
+import { median } from '../../metrics/stats';
 import type { GpuContext } from '../../gpu';
 import { KV_ELEMENT_BYTES } from '../../kernels/kv-layout';
 import { GpuModel, type ForwardBatch, type ForwardRow } from '../../model/gpu-model';
@@ -94,12 +95,6 @@ const MODELS: ModelSpec[] = [
   { key: 'stories260K', open: (ctx) => openFolder(ctx, '../shared/models/stories260K', 'stories260K') },
   { key: 'synthetic', open: async (ctx) => syntheticWeights(syntheticBenchConfig(ctx.smoke ? 'smoke' : ctx.gpu!.info.isSoftware ? 'software' : 'hardware'), { seed: 1 }) },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Weight elements the dense layers read per token (every matmul but the lm_head). */
 function denseParams(c: ModelConfig): number {

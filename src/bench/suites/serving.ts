@@ -42,7 +42,7 @@ import { EngineService, type EngineSetup, type RunnerFactory } from '../../engin
 import { simulatedModel } from '../../engine/simulated/simulated-model';
 import { gpuModel } from '../../engine/gpu-models';
 import { openModel } from '../../model';
-import type { RunReport } from '../../metrics';
+import { median, type RunReport } from '../../metrics';
 import type { WorkloadConfig } from '../../workload';
 import type { EngineStepRecord } from '../../engine/telemetry';
 import type { BenchCase, BenchContext, BenchSuite } from '../suite';
@@ -255,10 +255,6 @@ function engineModesCase(ctx: BenchContext, model: Record<string, ArrayBuffer>):
   const engineSetup = setup({ kind: 'gpu' }, 'fcfs', 'paged');
   const samples = new Map<string, number[][]>(MODES.map((m) => [m.key, []]));
   const params: BenchCase['params'] = { backend: 'gpu', model: 'playstories-0.9m', policy: 'fcfs', allocator: 'paged', modes: MODES.map((m) => m.key).join(' ') };
-  const med = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
   let svc: EngineService | null = null;
   let rep = 0;
   return {
@@ -281,7 +277,7 @@ function engineModesCase(ctx: BenchContext, model: Record<string, ArrayBuffer>):
         if (mode.key === 'pipelined') pipelinedMs = ms;
       }
       svc.configure(engineSetup);
-      const col = (key: string, i: number, digits = 4) => Number(med(samples.get(key)!.map((v) => v[i]!)).toFixed(digits));
+      const col = (key: string, i: number, digits = 4) => Number(median(samples.get(key)!.map((v) => v[i]!)).toFixed(digits));
       for (const { key } of MODES) {
         Object.assign(params, {
           [`${key}_ms`]: col(key, 0, 2),
