@@ -74,10 +74,7 @@ export class EngineLoop {
       try {
         rec = await this.engine.step();
       } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
-        if ((await this.onError(err)) === 'retry') continue;
-        this.error = err;
-        this.state = 'failed';
+        if (await this.recover(e)) continue;
         return;
       }
       if (!rec) {
@@ -105,12 +102,22 @@ export class EngineLoop {
     try {
       await this.engine.drain();
     } catch (e) {
-      if ((await this.onError(e instanceof Error ? e : new Error(String(e)))) !== 'retry') {
-        this.error = e instanceof Error ? e : new Error(String(e));
-        this.state = 'failed';
-      }
+      await this.recover(e);
     }
     this.flushTelemetry();
+  }
+
+  /** After a failed step: true when onError recovered (retry); otherwise the loop is failed with the error. */
+  private async recover(e: unknown): Promise<boolean> {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if ((await this.onError(err)) === 'retry') return true;
+    this.fail(err);
+    return false;
+  }
+
+  private fail(err: Error): void {
+    this.error = err;
+    this.state = 'failed';
   }
 
   /** Runs the engine's pending telemetry; a listener's error stops the loop like a failed step. */
@@ -119,8 +126,7 @@ export class EngineLoop {
       this.engine.flushTelemetry();
       return true;
     } catch (e) {
-      this.error = e instanceof Error ? e : new Error(String(e));
-      this.state = 'failed';
+      this.fail(e instanceof Error ? e : new Error(String(e)));
       return false;
     }
   }
